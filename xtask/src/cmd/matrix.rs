@@ -1,0 +1,252 @@
+//! `cargo xtask matrix`: plan, build every cell, run every built cell under the launcher,
+//! write results.json after each cell, render the report, print the summary.
+
+use crate::build::{self, BuildJob};
+use crate::execute;
+use crate::machine::{self, Machine};
+use crate::paths;
+use crate::plan::{self, Plan};
+use crate::probe::Availability;
+use crate::report;
+use crate::results::{self, Cell, Meta, Results, Status, TargetRecord, WorkloadRecord};
+use crate::spec::{Size, Target, Workload};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub size: Size,
+    pub workloads: Option<Vec<String>>,
+    pub targets: Option<Vec<String>>,
+    pub runs: u32,
+    pub warmup_runs: u32,
+    pub out: Option<PathBuf>,
+    pub rebuild: bool,
+    pub quiet: bool,
+    /// Treat a target that Debian's packages could provide but is missing as a failure.
+    pub fail_on_missing: bool,
+    pub command_line: Vec<String>,
+}
+
+/// A cell that can be built: indices into the plan plus the job.
+struct Buildable {
+    cell: usize,
+    workload: Workload,
+    job: BuildJob,
+}
+
+pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
+    let plan = match plan::plan(root, opts.workloads.as_deref(), opts.targets.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(super::EXIT_BAD_INPUT);
+        }
+    };
+    let out_dir = output_dir(root, opts)?;
+    let results_path = out_dir.join("results.json");
+    let launcher = std::env::current_exe()?;
+
+    let (mut results, buildable) = skeleton(&plan, opts);
+    results::save(&results_path, &results)?;
+    let show = !opts.quiet && std::io::stderr().is_terminal();
+    if !opts.quiet {
+        preface(&results);
+    }
+
+    // Builds run side by side (one per core); nothing is measured while they run.
+    let bar = progress(show, buildable.len() as u64, "build");
+    let records = Mutex::new(Vec::new());
+    let queue = Mutex::new(buildable.iter());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(buildable.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let Some(b) = queue.lock().unwrap().next() else { break };
+                bar.set_message(format!("{} × {}", b.job.workload, b.job.target.name));
+                let record = build::build(&b.job, opts.rebuild);
+                bar.inc(1);
+                records.lock().unwrap().push((b.cell, record));
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let mut built = Vec::new();
+    for (index, record) in records.into_inner().unwrap() {
+        let cell = &mut results.cells[index];
+        if !record.ok {
+            cell.fail(Status::BuildFailed, format!("build failed:\n{}", record.log_tail));
+        } else {
+            built.push(index);
+        }
+        cell.build = Some(record);
+    }
+    results::save(&results_path, &results)?;
+
+    // Runs one after another: two measured programs on a 2-core machine disturb each other.
+    let total_runs: u64 = built.len() as u64 * u64::from(opts.warmup_runs + opts.runs);
+    let bar = progress(show, total_runs, "run");
+    for b in buildable.iter().filter(|b| built.contains(&b.cell)) {
+        let size = b.workload.size(opts.size);
+        bar.set_message(format!("{} × {}", b.job.workload, b.job.target.name));
+        let cell = &mut results.cells[b.cell];
+        execute::run_cell(&launcher, &b.job, size, &b.workload.compare, opts.warmup_runs, opts.runs, cell, || bar.inc(1));
+        // Runs skipped after a failure still count towards the bar's end.
+        let done = cell.runs.len() as u64;
+        bar.inc(u64::from(opts.warmup_runs + opts.runs).saturating_sub(done));
+        if !opts.quiet && !show {
+            eprintln!("{} × {}: {}", cell.workload, cell.target, cell.status.as_str());
+        }
+        results::save(&results_path, &results)?;
+    }
+    bar.finish_and_clear();
+
+    results.meta.finished = Some(machine::utc_now().0);
+    results.meta.complete = true;
+    results::save(&results_path, &results)?;
+    let index = report::html::write(root, &results, &out_dir)?;
+    update_latest(root, &out_dir);
+
+    let missing_required: Vec<&TargetRecord> = results.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })).collect();
+    if !opts.quiet {
+        print!("{}", report::terminal::summary(&results));
+        println!("results: {}", paths::display(root, &results_path));
+    }
+    println!("report:  {}", paths::display(root, &index));
+    let failed = results.cells.iter().any(|c| c.status.is_failure());
+    if opts.fail_on_missing && !missing_required.is_empty() {
+        for t in &missing_required {
+            eprintln!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name);
+        }
+        return Ok(super::EXIT_FAILED);
+    }
+    Ok(if failed { super::EXIT_FAILED } else { super::EXIT_OK })
+}
+
+/// Before the work: what cannot be built, said once per file or target.
+fn preface(results: &Results) {
+    for w in &results.workloads {
+        if let Some(e) = &w.error {
+            eprintln!("error: {e}");
+        }
+    }
+    for t in &results.targets {
+        match (&t.error, &t.availability) {
+            (Some(e), _) => eprintln!("error: {e}"),
+            (None, Availability::Missing { reason, install, .. }) => eprintln!("skip {}: {reason}
+     install: {install}", t.name),
+            _ => {}
+        }
+    }
+}
+
+fn progress(show: bool, len: u64, what: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(len);
+    let style = ProgressStyle::with_template(&format!("{what:>5} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {{msg}}")).expect("a valid template");
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// The run directory: `--out`, or a new `reports/<timestamp>-<size>/`.
+fn output_dir(root: &Path, opts: &Options) -> anyhow::Result<PathBuf> {
+    let dir = match &opts.out {
+        Some(d) => d.clone(),
+        None => {
+            let stamp = machine::utc_now().1;
+            let base = paths::reports_dir(root).join(format!("{stamp}-{}", opts.size));
+            // Two runs in the same second get distinct directories.
+            (0..).map(|i| if i == 0 { base.clone() } else { PathBuf::from(format!("{}-{i}", base.display())) }).find(|p| !p.exists()).expect("an unused name")
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Points `reports/latest` at the run directory when it lies under reports/.
+fn update_latest(root: &Path, out_dir: &Path) {
+    let reports = paths::reports_dir(root);
+    let Ok(relative) = out_dir.strip_prefix(&reports) else { return };
+    let link = reports.join("latest");
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    let _ = std::os::unix::fs::symlink(relative, &link);
+}
+
+/// The results before anything is built: every planned cell, skips and spec errors decided.
+fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
+    let (started, _) = machine::utc_now();
+    let (git_revision, git_dirty) = machine::git_revision(&plan.root);
+    let meta = Meta {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        started,
+        finished: None,
+        complete: false,
+        size: opts.size.to_string(),
+        runs: opts.runs,
+        warmup_runs: opts.warmup_runs,
+        command_line: opts.command_line.clone(),
+        git_revision,
+        git_dirty,
+        machine: Machine::detect(),
+    };
+    let targets: Vec<TargetRecord> = plan
+        .targets
+        .iter()
+        .map(|t| TargetRecord {
+            name: t.name.clone(),
+            family: t.spec.as_ref().ok().map(|s| s.family),
+            language: t.spec.as_ref().map(|s| s.language.clone()).unwrap_or_default(),
+            availability: t.availability.clone().unwrap_or(Availability::Missing { reason: "the target file is invalid".into(), install: String::new(), apt_installable: false }),
+            error: t.spec.as_ref().err().map(ToString::to_string),
+        })
+        .collect();
+    let workloads: Vec<WorkloadRecord> = plan
+        .workloads
+        .iter()
+        .map(|(name, w)| match w {
+            Ok(w) => {
+                let size = w.size(opts.size);
+                WorkloadRecord { name: name.clone(), summary: w.summary.clone(), category: w.category.clone(), compare: Some(w.compare.clone()), params: size.params.clone(), timeout_secs: size.timeout.as_secs_f64(), error: None }
+            }
+            Err(e) => WorkloadRecord { name: name.clone(), summary: String::new(), category: String::new(), compare: None, params: BTreeMap::new(), timeout_secs: 0.0, error: Some(e.to_string()) },
+        })
+        .collect();
+
+    let mut cells = Vec::new();
+    let mut buildable = Vec::new();
+    for (wname, w) in &plan.workloads {
+        for t in &plan.targets {
+            let mut cell = Cell::new(wname, &t.name);
+            match (w, &t.spec, &t.availability) {
+                (Err(e), _, _) => {
+                    cell.fail(Status::Invalid, format!("workload file is invalid: {e}"));
+                }
+                (_, Err(e), _) => {
+                    cell.fail(Status::Invalid, format!("target file is invalid: {e}"));
+                }
+                (Ok(_), Ok(_), Some(Availability::Missing { reason, install, .. })) => {
+                    cell.fail(Status::Skipped, reason.clone());
+                    cell.hint = Some(install.clone());
+                }
+                (Ok(w), Ok(target), Some(Availability::Available { binaries, version, versions })) => {
+                    let toolchain = toolchain_fingerprint(target, binaries, version, versions);
+                    buildable.push(Buildable { cell: cells.len(), workload: w.clone(), job: BuildJob::new(&plan.root, w, target, binaries.clone(), toolchain) });
+                }
+                (Ok(_), Ok(_), None) => unreachable!("every valid target is probed"),
+            }
+            cells.push(cell);
+        }
+    }
+    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells }, buildable)
+}
+
+fn toolchain_fingerprint(target: &Target, binaries: &BTreeMap<String, String>, version: &str, versions: &[String]) -> String {
+    format!("{}\n{version}\n{}\n{binaries:?}", target.name, versions.join("\n"))
+}

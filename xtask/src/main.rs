@@ -1,0 +1,81 @@
+//! The `cargo xtask` entry point: parses the command line and hands over to `cmd::*`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use xtask::cmd;
+use xtask::measure::launcher::MODE_ARG;
+use xtask::paths::project_root;
+use xtask::spec::Size;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "benchmatrix: the same workloads in every language and runtime, measured honestly")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build every workload for every target, run and verify each, write results and a report.
+    Matrix {
+        /// Workload size: quick, standard or full.
+        #[arg(long, default_value = "quick")]
+        size: Size,
+        /// Only these workloads (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        workloads: Option<Vec<String>>,
+        /// Only these targets (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        targets: Option<Vec<String>>,
+        /// Measured runs per cell, after the warm-up run.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        runs: u32,
+        /// Discarded warm-up runs per cell.
+        #[arg(long, default_value_t = 1)]
+        warmup_runs: u32,
+        /// Run directory (default: a new reports/<time>-<size>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Rebuild every cell even if its sources and toolchain are unchanged.
+        #[arg(long)]
+        rebuild: bool,
+        /// No progress, no summary: only errors and the report's path.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Exit 1 when a target that Debian's packages provide is missing (for CI).
+        #[arg(long)]
+        fail_on_missing: bool,
+    },
+    /// Re-render DIR/index.html from DIR/results.json.
+    Report { dir: PathBuf },
+    /// Print (or with --run, run) the apt-get line that installs every Debian toolchain.
+    Setup {
+        #[arg(long)]
+        run: bool,
+    },
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // Launcher mode first, before anything else allocates (see measure::launcher).
+    if args.get(1).map(String::as_str) == Some(MODE_ARG) {
+        cmd::launch::run(args.get(2).map_or("", String::as_str));
+    }
+    let cli = Cli::parse();
+    let root = project_root();
+    let code = match cli.command {
+        Command::Matrix { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing } => {
+            let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing, command_line: args.clone() };
+            cmd::matrix::run(&root, &opts)
+        }
+        Command::Report { dir } => cmd::report::run(&root, &dir).map(|()| cmd::EXIT_OK),
+        Command::Setup { run } => cmd::setup::run(&root, run),
+    };
+    match code {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(cmd::EXIT_BAD_INPUT)
+        }
+    }
+}
