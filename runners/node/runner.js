@@ -95,7 +95,8 @@ function main(run) {
     }
   } catch (e) {
     fs.writeSync(2, `${e && e.stack ? e.stack : e}\n`);
-    fatal(`workload failed: ${String(e && e.message ? e.message : e).split('\n')[0]}`, 1);
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    fatal(`workload failed: ${what.split('\n')[0]}`, 1);
   }
 
   const out = results[0];

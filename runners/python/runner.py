@@ -5,8 +5,9 @@ import time
 import traceback
 
 # Only plain ASCII decimal integers: int() alone would also accept "1_000",
-# " 7", "+3" and non-ASCII digits.
-_INT_RE = re.compile(r"-?[0-9]+")
+# " 7", "+3" and non-ASCII digits. At most 19 digits: the range check below
+# then never meets int()'s limit on huge digit strings.
+_INT_RE = re.compile(r"-?[0-9]{1,19}")
 
 
 def _usage_error(message):
@@ -18,8 +19,13 @@ def _usage_error(message):
 
 def _parse_int(key, value):
     if not _INT_RE.fullmatch(value):
-        _usage_error(f"parameter {key}={value} is not a decimal integer")
-    return int(value)
+        _usage_error(f"parameter {key}={value} is not a 64-bit decimal integer")
+    n = int(value)
+    # Same range as the other runners' 64-bit integers, so an absurd value fails
+    # fast instead of running for ever.
+    if not -(1 << 63) <= n < (1 << 63):
+        _usage_error(f"parameter {key}={value} is out of range")
+    return n
 
 
 class Params:

@@ -65,8 +65,13 @@ fn main() {
     let root = project_root();
     let code = match cli.command {
         Command::Matrix { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing } => {
-            let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing, command_line: args.clone() };
-            cmd::matrix::run(&root, &opts)
+            match std::env::current_exe() {
+                Ok(launcher) => {
+                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher };
+                    cmd::matrix::run(&root, &opts)
+                }
+                Err(e) => Err(anyhow::anyhow!("cannot find this executable to use as the launcher: {e}")),
+            }
         }
         Command::Report { dir } => cmd::report::run(&root, &dir).map(|()| cmd::EXIT_OK),
         Command::Setup { run } => cmd::setup::run(&root, run),

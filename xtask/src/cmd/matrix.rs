@@ -29,6 +29,8 @@ pub struct Options {
     /// Treat a target that Debian's packages could provide but is missing as a failure.
     pub fail_on_missing: bool,
     pub command_line: Vec<String>,
+    /// The binary that runs in launcher mode (normally this very executable).
+    pub launcher: PathBuf,
 }
 
 /// A cell that can be built: indices into the plan plus the job.
@@ -48,7 +50,7 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     };
     let out_dir = output_dir(root, opts)?;
     let results_path = out_dir.join("results.json");
-    let launcher = std::env::current_exe()?;
+    let launcher = &opts.launcher;
 
     let (mut results, buildable) = skeleton(&plan, opts);
     results::save(&results_path, &results)?;
@@ -93,7 +95,7 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
         let size = b.workload.size(opts.size);
         bar.set_message(format!("{} × {}", b.job.workload, b.job.target.name));
         let cell = &mut results.cells[b.cell];
-        execute::run_cell(&launcher, &b.job, size, &b.workload.compare, opts.warmup_runs, opts.runs, cell, || bar.inc(1));
+        execute::run_cell(launcher, &b.job, size, &b.workload.compare, opts.warmup_runs, opts.runs, cell, || bar.inc(1));
         // Runs skipped after a failure still count towards the bar's end.
         let done = cell.runs.len() as u64;
         bar.inc(u64::from(opts.warmup_runs + opts.runs).saturating_sub(done));

@@ -1,0 +1,2 @@
+/* Does nothing: the memory floor of a launch. */
+int main(void) { return 0; }
