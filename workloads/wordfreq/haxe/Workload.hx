@@ -11,6 +11,26 @@ private class Entry {
 	}
 }
 
+/**
+	The text buffer: StringBuf, except on PHP, where Haxe's StringBuf appends with
+	`$b = $b . $x`, which copies the whole text on every append (quadratic: minutes for
+	a million words); an array joined once is linear there.
+**/
+#if php
+private abstract TextBuffer(Array<String>) {
+	public inline function new()
+		this = [];
+
+	public inline function add(s:String)
+		this.push(s);
+
+	public inline function toString():String
+		return this.join("");
+}
+#else
+private typedef TextBuffer = StringBuf;
+#end
+
 class Workload {
 	static inline var MODULUS = 2147483647.0;
 	static inline var MULTIPLIER = 48271.0;
@@ -47,7 +67,7 @@ class Workload {
 			dictionary.push(word.toString());
 		}
 
-		var buf = new StringBuf();
+		var buf = new TextBuffer();
 		for (_ in 0...words) {
 			state = next(state);
 			var r = state % vocabSize;

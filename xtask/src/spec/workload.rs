@@ -162,11 +162,17 @@ pub fn load(dir: &Path) -> Result<Workload, SpecError> {
 
     let sizes_line = text.find("[sizes").map(|o| line_of(&text, o));
     let mut sizes = BTreeMap::new();
+    // Check sizes in their natural order, so the first error named is the smallest size's.
+    let mut raw_sizes = Vec::new();
     for (key, raw_size) in raw.sizes {
         let size: Size = key.parse().map_err(|e: String| {
             let at = text.find(&format!("sizes.{key}")).map(|o| line_of(&text, o));
             SpecError::new(&file, e, "sizes are quick, standard and full").at(at).field(format!("sizes.{key}"))
         })?;
+        raw_sizes.push((size, raw_size));
+    }
+    raw_sizes.sort_by_key(|(size, _)| *size);
+    for (size, raw_size) in raw_sizes {
         let size_line = text.find(&format!("[sizes.{size}]")).map(|o| line_of(&text, o));
         let field = |f: &str| format!("sizes.{size}.{f}");
         let params_spanned = raw_size
