@@ -38,17 +38,22 @@ function run(params) {
     else if (c === 1) w = w[0].toUpperCase() + w.slice(1);
     state = (state * MULTIPLIER) % MODULUS;
     const p = state % 20;
-    text += w;
-    text += p === 0 ? '. ' : p === 1 ? ', ' : p === 2 ? '\n' : ' ';
+    text += w + (p === 0 ? '. ' : p === 1 ? ', ' : p === 2 ? '\n' : ' ');
   }
 
   const lower = text.toLowerCase();
   const counts = new Map();
   let total = 0;
-  const re = /[a-z]+/g;
-  let m;
-  while ((m = re.exec(lower)) !== null) {
-    const w = m[0];
+  // A charCodeAt scan beats a /[a-z]+/g regex loop here; charCodeAt past the
+  // end is NaN, which ends the inner loop.
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    let ch = lower.charCodeAt(i);
+    if (ch < 97 || ch > 122) { i++; continue; }
+    const start = i;
+    do { ch = lower.charCodeAt(++i); } while (ch >= 97 && ch <= 122);
+    const w = lower.slice(start, i);
     counts.set(w, (counts.get(w) || 0) + 1);
     total++;
   }

@@ -1,0 +1,56 @@
+//! End to end: the real matrix on the shipped workloads with every installed target.
+//! With BENCHMATRIX_REQUIRE_TOOLCHAINS=1 (as .ci/run sets it) a target that Debian's
+//! packages provide must not be missing.
+
+use std::process::Command;
+use xtask::probe::Availability;
+use xtask::results::{self, Status};
+
+fn matrix(out: &std::path::Path, extra: &[&str]) -> i32 {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["matrix", "--size", "quick", "--quiet", "--out"]).arg(out).args(extra);
+    if std::env::var("BENCHMATRIX_REQUIRE_TOOLCHAINS").as_deref() == Ok("1") {
+        cmd.arg("--fail-on-missing");
+    }
+    let status = cmd.status().expect("the xtask binary runs");
+    status.code().unwrap_or(-1)
+}
+
+#[test]
+fn every_installed_target_verifies_both_workloads_and_a_second_run_rebuilds_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    let code = matrix(&first, &["--runs", "1"]);
+    let r = results::load(&first).unwrap();
+    let mut problems = Vec::new();
+    for t in &r.targets {
+        match &t.availability {
+            Availability::Available { .. } => {
+                for c in r.cells.iter().filter(|c| c.target == t.name) {
+                    if c.status != Status::Ok {
+                        problems.push(format!("{} × {}: {} {}", c.workload, c.target, c.status.as_str(), c.reason.as_deref().unwrap_or("")));
+                    }
+                }
+            }
+            Availability::Missing { reason, apt_installable, .. } => {
+                eprintln!("skipped {}: {reason}", t.name);
+                if *apt_installable && std::env::var("BENCHMATRIX_REQUIRE_TOOLCHAINS").as_deref() == Ok("1") {
+                    problems.push(format!("{} is missing but Debian provides it: {reason}", t.name));
+                }
+                assert!(r.cells.iter().filter(|c| c.target == t.name).all(|c| c.status == Status::Skipped && c.hint.as_deref().is_some_and(|h| !h.is_empty())));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "cells not ok:\n{}", problems.join("\n"));
+    assert_eq!(code, 0);
+    let workloads: std::collections::BTreeSet<&str> = r.cells.iter().map(|c| c.workload.as_str()).collect();
+    assert!(workloads.contains("nbody") && workloads.contains("wordfreq"));
+    assert!(r.cells.iter().filter(|c| c.status == Status::Ok).count() >= 2, "at least the Rust target runs wherever the tests run");
+    assert!(first.join("index.html").is_file());
+
+    let second = tmp.path().join("second");
+    assert_eq!(matrix(&second, &["--runs", "1", "--warmup-runs", "0"]), 0);
+    let r2 = results::load(&second).unwrap();
+    let rebuilt: Vec<String> = r2.cells.iter().filter(|c| c.build.as_ref().is_some_and(|b| !b.cached)).map(|c| format!("{} × {}", c.workload, c.target)).collect();
+    assert!(rebuilt.is_empty(), "a second run rebuilt: {rebuilt:?}");
+}
