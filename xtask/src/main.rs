@@ -48,10 +48,17 @@ enum Command {
     },
     /// Re-render DIR/index.html from DIR/results.json.
     Report { dir: PathBuf },
-    /// Print (or with --run, run) the apt-get line that installs every Debian toolchain.
+    /// Print (or with --run, run) the apt-get line that installs the missing Debian toolchains.
     Setup {
+        /// Run the apt-get commands (as root) instead of printing them.
         #[arg(long)]
         run: bool,
+        /// Print only the Debian package names, on one line.
+        #[arg(long, conflicts_with = "run")]
+        packages: bool,
+        /// Every target's packages, not only those missing here.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -74,7 +81,7 @@ fn main() {
             }
         }
         Command::Report { dir } => cmd::report::run(&root, &dir).map(|()| cmd::EXIT_OK),
-        Command::Setup { run } => cmd::setup::run(&root, run),
+        Command::Setup { run, packages, all } => cmd::setup::run(&root, run, packages, all),
     };
     match code {
         Ok(code) => std::process::exit(code),

@@ -1,31 +1,47 @@
-//! `cargo xtask setup [--run]`: the one apt-get line that installs every toolchain Debian
-//! provides for the shipped targets; with `--run`, runs it (as root).
+//! `cargo xtask setup [--run | --packages] [--all]`: the apt-get line that installs every
+//! toolchain Debian provides for the shipped targets that this machine lacks (with --all,
+//! for every target); `--run` runs it as root, `--packages` prints just the names for scripts.
 
 use crate::paths;
+use crate::probe;
 use crate::spec::target;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub fn packages(root: &Path) -> anyhow::Result<BTreeSet<String>> {
+/// Debian packages of the targets that are missing here (all targets with `all`).
+pub fn packages(root: &Path, all: bool) -> anyhow::Result<(BTreeSet<String>, Vec<String>)> {
     let mut packages = BTreeSet::new();
-    for (_, t) in target::load_all(&paths::targets_dir(root))? {
-        packages.extend(t?.apt);
-    }
-    Ok(packages)
-}
-
-pub fn run(root: &Path, execute: bool) -> anyhow::Result<i32> {
-    let packages = packages(root)?;
-    let mut argv = vec!["apt-get".to_string(), "install".into(), "-y".into(), "--no-install-recommends".into()];
-    argv.extend(packages);
-    println!("apt-get update && {}", argv.join(" "));
-    let targets = target::load_all(&paths::targets_dir(root))?;
-    for (name, t) in targets.iter().filter_map(|(n, t)| t.as_ref().ok().map(|t| (n, t))) {
+    let mut manual = Vec::new();
+    for (name, t) in target::load_all(&paths::targets_dir(root))? {
+        let t = t?;
+        if !all && probe::probe(&t).is_available() {
+            continue;
+        }
+        packages.extend(t.apt.iter().cloned());
         if !t.apt_installable() {
-            println!("# {name}: {}", t.install_hint());
+            manual.push(format!("{name}: {}", t.install_hint()));
         }
     }
-    if !execute {
+    Ok((packages, manual))
+}
+
+pub fn run(root: &Path, execute: bool, packages_only: bool, all: bool) -> anyhow::Result<i32> {
+    let (packages, manual) = packages(root, all)?;
+    if packages_only {
+        println!("{}", packages.into_iter().collect::<Vec<_>>().join(" "));
+        return Ok(super::EXIT_OK);
+    }
+    let mut argv = vec!["apt-get".to_string(), "install".into(), "-y".into(), "--no-install-recommends".into()];
+    argv.extend(packages.iter().cloned());
+    if packages.is_empty() {
+        println!("# every target that Debian's packages provide is installed");
+    } else {
+        println!("apt-get update && {}", argv.join(" "));
+    }
+    for line in &manual {
+        println!("# beyond apt: {line}");
+    }
+    if !execute || packages.is_empty() {
         return Ok(super::EXIT_OK);
     }
     for cmd in [vec!["apt-get".to_string(), "update".into()], argv] {
