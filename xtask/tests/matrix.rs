@@ -134,6 +134,8 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
     assert!(html.contains("&lt;script&gt;alert(1)"), "the escaped output is shown");
     assert!(!html.contains("<oops>") && !html.contains("<b>bad</b>"));
     assert!(!html.contains("http://") && !html.contains("https://"), "the report is self-contained");
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("| sh-ok |") && md.contains("wrong-output") && !md.contains("<script>"), "{md}");
 }
 
 #[test]

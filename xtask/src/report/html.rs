@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 
 pub const TEMPLATE: &str = "index.html";
 
-/// Renders the report into `dir/index.html` and returns its path.
+/// Renders the report into `dir/index.html` (and the Markdown summary into `dir/summary.md`)
+/// and returns the HTML file's path.
 pub fn write(root: &Path, results: &Results, dir: &Path) -> anyhow::Result<PathBuf> {
     let html = render(root, results)?;
     let path = dir.join("index.html");
     std::fs::write(&path, html).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let summary = dir.join("summary.md");
+    std::fs::write(&summary, super::terminal::markdown(results)).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", summary.display()))?;
     Ok(path)
 }
 

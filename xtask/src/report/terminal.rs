@@ -1,10 +1,12 @@
-//! The summary table printed at the end of a run: targets down, workloads across.
+//! The summary printed at the end of a run (plain text) and written as `summary.md`
+//! (Markdown, for CI job summaries and diffs): targets down, workloads across.
 
 use super::view::{self, first_line};
 use crate::results::{Results, Status};
 use std::fmt::Write;
 
-pub fn summary(results: &Results) -> String {
+/// Header row, then one row per target.
+fn table(results: &Results) -> Vec<Vec<String>> {
     let fastest = view::fastest_by_workload(results);
     let workloads: Vec<&str> = results.workloads.iter().map(|w| w.name.as_str()).collect();
     let mut rows: Vec<Vec<String>> = vec![std::iter::once("target".to_string()).chain(workloads.iter().map(|w| w.to_string())).collect()];
@@ -23,9 +25,32 @@ pub fn summary(results: &Results) -> String {
         }
         rows.push(row);
     }
+    rows
+}
+
+fn title(results: &Results) -> String {
+    format!("median wall time, ×fastest verified, peak RSS ({} size, {} runs)", results.meta.size, results.meta.runs)
+}
+
+fn problems(results: &Results) -> Vec<(String, Option<String>)> {
+    results
+        .cells
+        .iter()
+        .filter(|c| c.status != Status::Ok)
+        .map(|c| (format!("{} × {}: {}: {}", c.workload, c.target, c.status.as_str(), first_line(c.reason.as_deref().unwrap_or(""))), c.hint.clone().filter(|h| !h.is_empty())))
+        .collect()
+}
+
+fn counts(results: &Results) -> String {
+    let count = |s: Status| results.cells.iter().filter(|c| c.status == s).count();
+    format!("{} cells: {} ok, {} skipped, {} failed", results.cells.len(), count(Status::Ok), count(Status::Skipped), results.cells.iter().filter(|c| c.status.is_failure()).count())
+}
+
+pub fn summary(results: &Results) -> String {
+    let rows = table(results);
     let widths: Vec<usize> = (0..rows[0].len()).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
-    let _ = writeln!(out, "\nmedian wall time, ×fastest verified, peak RSS ({} size, {} runs)", results.meta.size, results.meta.runs);
+    let _ = writeln!(out, "\n{}", title(results));
     for (n, row) in rows.iter().enumerate() {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
@@ -33,24 +58,41 @@ pub fn summary(results: &Results) -> String {
             let _ = writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
         }
     }
-    let problems: Vec<_> = results.cells.iter().filter(|c| c.status != Status::Ok).collect();
+    let problems = problems(results);
     if !problems.is_empty() {
         let _ = writeln!(out, "\nnot ok:");
-        for c in problems {
-            let _ = writeln!(out, "  {} × {}: {}: {}", c.workload, c.target, c.status.as_str(), first_line(c.reason.as_deref().unwrap_or("")));
-            if let Some(hint) = c.hint.as_deref().filter(|h| !h.is_empty()) {
+        for (line, hint) in problems {
+            let _ = writeln!(out, "  {line}");
+            if let Some(hint) = hint {
                 let _ = writeln!(out, "      install: {hint}");
             }
         }
     }
-    let count = |s: Status| results.cells.iter().filter(|c| c.status == s).count();
-    let _ = writeln!(
-        out,
-        "\n{} cells: {} ok, {} skipped, {} failed",
-        results.cells.len(),
-        count(Status::Ok),
-        count(Status::Skipped),
-        results.cells.iter().filter(|c| c.status.is_failure()).count()
-    );
+    let _ = writeln!(out, "\n{}", counts(results));
+    out
+}
+
+/// Markdown cells: pipes and newlines would break the table; angle brackets would be HTML.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
+}
+
+pub fn markdown(results: &Results) -> String {
+    let rows = table(results);
+    let mut out = format!("### benchmatrix: {}\n\n", title(results));
+    for (n, row) in rows.iter().enumerate() {
+        let _ = writeln!(out, "| {} |", row.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
+        if n == 0 {
+            let _ = writeln!(out, "|{}", "---|".repeat(row.len()));
+        }
+    }
+    let problems = problems(results);
+    if !problems.is_empty() {
+        out.push_str("\nNot ok:\n\n");
+        for (line, hint) in problems {
+            let _ = writeln!(out, "- {}{}", md(&line), hint.map(|h| format!(" (install: `{}`)", h.replace('`', "'"))).unwrap_or_default());
+        }
+    }
+    let _ = writeln!(out, "\n{}", counts(results));
     out
 }
