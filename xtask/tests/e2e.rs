@@ -3,8 +3,12 @@
 //! packages provide must not be missing.
 
 use std::process::Command;
+use std::sync::Mutex;
 use xtask::probe::Availability;
 use xtask::results::{self, Status};
+
+/// Both tests build into the same cell directories: one at a time.
+static ONE_MATRIX: Mutex<()> = Mutex::new(());
 
 fn matrix(out: &std::path::Path, extra: &[&str]) -> i32 {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
@@ -18,6 +22,7 @@ fn matrix(out: &std::path::Path, extra: &[&str]) -> i32 {
 
 #[test]
 fn every_installed_target_verifies_both_workloads_and_a_second_run_rebuilds_nothing() {
+    let _one = ONE_MATRIX.lock().unwrap_or_else(|e| e.into_inner());
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first");
     let code = matrix(&first, &["--runs", "1"]);
@@ -53,4 +58,42 @@ fn every_installed_target_verifies_both_workloads_and_a_second_run_rebuilds_noth
     let r2 = results::load(&second).unwrap();
     let rebuilt: Vec<String> = r2.cells.iter().filter(|c| c.build.as_ref().is_some_and(|b| !b.cached)).map(|c| format!("{} × {}", c.workload, c.target)).collect();
     assert!(rebuilt.is_empty(), "a second run rebuilt: {rebuilt:?}");
+}
+
+#[test]
+fn an_interrupted_run_keeps_the_cells_that_finished() {
+    let _one = ONE_MATRIX.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    // C++ finishes in a few seconds, then the long nbody under Python is interrupted.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["matrix", "--quiet", "--workloads", "nbody", "--targets", "cpp,python", "--size", "standard", "--runs", "3", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let finished_one = loop {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no cell finished in time");
+        }
+        if let Ok(r) = results::load(&out) {
+            if r.cells.iter().any(|c| c.status == Status::Ok) {
+                break r;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(!finished_one.meta.complete);
+    // SIGKILL: no chance to clean up; the launcher's parent-death signal must end the program.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let r = results::load(&out).expect("results.json stays readable after an interruption");
+    assert!(!r.meta.complete, "an interrupted run is marked incomplete");
+    assert_eq!(r.cells.len(), 2, "every planned cell is still listed");
+    assert!(r.cells.iter().any(|c| c.status == Status::Ok && c.summary.is_some()), "finished cells are kept");
+    let stray = std::fs::read_dir("/proc").unwrap().flatten().filter_map(|e| std::fs::read_to_string(e.path().join("cmdline")).ok()).filter(|c| c.contains(&*out.to_string_lossy()) || c.contains("steps=10000000")).count();
+    assert_eq!(stray, 0, "no measured program survives its supervisor");
 }
