@@ -1,9 +1,8 @@
-//! Runs one built cell: the warm-up run, then the measured runs, each judged
-//! (exit, protocol, output) the moment it ends.
+//! Runs a built cell once and judges the run (exit, protocol, output) the moment it ends.
 
 use crate::build::BuildJob;
 use crate::measure::{self, protocol, Exit, RawRun, Request, CAPTURE_LIMIT};
-use crate::results::{self, Cell, Mismatch, RunRecord, Status};
+use crate::results::{Cell, Mismatch, RunRecord, Status};
 use crate::spec::{CompareRule, SizeSpec};
 use crate::verify;
 use std::path::Path;
@@ -77,29 +76,26 @@ fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// The warm-up run then `runs` measured runs, stopping at the first bad one.
-/// `on_run` is told after each run (for progress).
-pub fn run_cell(launcher: &Path, job: &BuildJob, size: &SizeSpec, rule: &CompareRule, warmup_runs: u32, runs: u32, cell: &mut Cell, mut on_run: impl FnMut()) {
+/// Runs a cell once and judges the run. Returns false when the cell failed (it then
+/// takes no further part in the session).
+pub fn run_once(launcher: &Path, job: &BuildJob, size: &SizeSpec, rule: &CompareRule, warmup: bool, seq: u32, cell: &mut Cell) -> bool {
     let request = request(job, size);
-    for i in 0..warmup_runs + runs {
-        let warmup = i < warmup_runs;
-        let raw = match measure::run(launcher, &request) {
-            Ok(raw) => raw,
-            Err(e) => {
-                cell.fail(Status::RunFailed, format!("could not be measured: {e}"));
-                return;
-            }
-        };
-        let transcript = protocol::parse(&raw.protocol);
-        let verdict = judge(&raw, &transcript, rule, &size.expected, size.timeout.as_secs_f64());
-        cell.runs.push(RunRecord { warmup, argv: request.argv.clone(), raw, transcript });
-        on_run();
-        if let Err((status, reason, mismatch)) = verdict {
+    let raw = match measure::run(launcher, &request) {
+        Ok(raw) => raw,
+        Err(e) => {
+            cell.fail(Status::RunFailed, format!("could not be measured: {e}"));
+            return false;
+        }
+    };
+    let transcript = protocol::parse(&raw.protocol);
+    let verdict = judge(&raw, &transcript, rule, &size.expected, size.timeout.as_secs_f64());
+    cell.runs.push(RunRecord { seq, warmup, disturbed: false, argv: request.argv, raw, transcript });
+    match verdict {
+        Ok(()) => true,
+        Err((status, reason, mismatch)) => {
             cell.fail(status, if warmup { format!("{reason} (in the warm-up run)") } else { reason });
             cell.mismatch = mismatch;
-            return;
+            false
         }
     }
-    cell.status = Status::Ok;
-    cell.summary = results::summarise(&cell.runs);
 }

@@ -4,6 +4,7 @@
 //! toolchains) -> `build` (cached per cell) -> `measure` (runs under the launcher)
 //! -> `results` (results.json, written as cells finish) -> `report` (HTML, terminal).
 
+pub mod analysis;
 pub mod build;
 pub mod cmd;
 pub mod error;
@@ -15,5 +16,7 @@ pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod results;
+pub mod schedule;
 pub mod spec;
+pub mod stats;
 pub mod verify;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use xtask::cmd;
 use xtask::measure::launcher::MODE_ARG;
 use xtask::paths::project_root;
+use xtask::schedule::Runs;
 use xtask::spec::Size;
 
 #[derive(Parser)]
@@ -27,9 +28,24 @@ enum Command {
         /// Only these targets (comma-separated).
         #[arg(long, value_delimiter = ',')]
         targets: Option<Vec<String>>,
-        /// Measured runs per cell, after the warm-up run.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
-        runs: u32,
+        /// Measured runs per cell, after the warm-up run (default 5).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), conflicts_with_all = ["min_runs", "max_runs"])]
+        runs: Option<u32>,
+        /// Adaptive: at least this many measured runs per cell...
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        min_runs: Option<u32>,
+        /// ...and at most this many, stopping a cell once its median's interval is narrow.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        max_runs: Option<u32>,
+        /// Adaptive stop: the 95 % interval of the median narrower than this fraction of it.
+        #[arg(long, default_value_t = 0.05)]
+        target_ci: f64,
+        /// Seed of the interleaved run order and of the bootstraps (default: from the clock).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also give every cell's ratio to this target's cell of the same workload.
+        #[arg(long)]
+        reference: Option<String>,
         /// Discarded warm-up runs per cell.
         #[arg(long, default_value_t = 1)]
         warmup_runs: u32,
@@ -71,10 +87,19 @@ fn main() {
     let cli = Cli::parse();
     let root = project_root();
     let code = match cli.command {
-        Command::Matrix { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing } => {
+        Command::Matrix { size, workloads, targets, runs, min_runs, max_runs, target_ci, seed, reference, warmup_runs, out, rebuild, quiet, fail_on_missing } => {
+            let runs = match (runs, min_runs, max_runs) {
+                (Some(n), _, _) => Runs::fixed(n),
+                (None, None, None) => Runs::fixed(5),
+                (None, min, max) => {
+                    let min = min.unwrap_or(3);
+                    Runs { min, max: max.unwrap_or(min.max(30)).max(min), target_ci: Some(target_ci) }
+                }
+            };
+            let seed = seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
             match std::env::current_exe() {
                 Ok(launcher) => {
-                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher };
+                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, seed, reference, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher };
                     cmd::matrix::run(&root, &opts)
                 }
                 Err(e) => Err(anyhow::anyhow!("cannot find this executable to use as the launcher: {e}")),

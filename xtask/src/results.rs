@@ -6,12 +6,13 @@ use crate::measure::protocol::Transcript;
 use crate::measure::RawRun;
 use crate::probe::Availability;
 use crate::spec::{CompareRule, Family};
+use crate::stats::{Estimate, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA: &str = "benchmatrix-results/1";
+pub const SCHEMA: &str = "benchmatrix-results/2";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
@@ -21,6 +22,9 @@ pub struct Results {
     pub workloads: Vec<WorkloadRecord>,
     /// Every planned cell, workload-major, in plan order; none is ever left out.
     pub cells: Vec<Cell>,
+    /// Each workload budget evaluated for each target.
+    #[serde(default)]
+    pub budgets: Vec<BudgetResult>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,8 +36,16 @@ pub struct Meta {
     /// False until the last cell is written: a file left with `false` is an interrupted run.
     pub complete: bool,
     pub size: String,
-    pub runs: u32,
+    /// Measured runs per cell: fixed (`min_runs == max_runs`) or adaptive between the two.
+    pub min_runs: u32,
+    pub max_runs: u32,
+    /// Adaptive runs stop once the median's 95 % interval is narrower than this fraction of it.
+    pub target_ci: Option<f64>,
     pub warmup_runs: u32,
+    /// Seed of the run order and of every bootstrap: the same seed repeats both.
+    pub seed: u64,
+    /// Cell the relative figures `vs_reference` are computed against, per workload.
+    pub reference: Option<String>,
     pub command_line: Vec<String>,
     pub git_revision: Option<String>,
     pub git_dirty: bool,
@@ -58,6 +70,9 @@ pub struct WorkloadRecord {
     pub compare: Option<CompareRule>,
     pub params: BTreeMap<String, String>,
     pub timeout_secs: f64,
+    /// The change `compare` must see beyond noise to call a regression (0.05 = 5 %).
+    pub regression_threshold: f64,
+    pub budgets: Vec<crate::spec::workload::Budget>,
     /// Set when workload.toml is broken.
     pub error: Option<String>,
 }
@@ -112,27 +127,86 @@ pub struct BuildRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Position of this run in the session's interleaved order (0-based, all cells).
+    pub seq: u32,
     /// The discarded warm-up run.
     pub warmup: bool,
+    /// Involuntary context switches far beyond the cell's norm: kept, but marked.
+    #[serde(default)]
+    pub disturbed: bool,
     pub argv: Vec<String>,
     pub raw: RawRun,
     pub transcript: Transcript,
 }
 
-/// Figures over the measured (non-warm-up) runs. Medians, since one disturbed run on a
-/// shared machine should not move the headline figure.
+/// Figures over the measured (non-warm-up) runs, each with its 95 % interval
+/// (see `analysis`). Medians lead: one disturbed run should not move the headline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CellSummary {
     pub runs: u32,
-    pub wall_ms_median: f64,
-    pub wall_ms_min: f64,
-    pub wall_ms_max: f64,
-    pub cpu_ms_median: f64,
-    pub max_rss_kib_median: u64,
+    pub wall_ms: Summary,
+    pub cpu_ms: Summary,
+    pub max_rss_kib: Summary,
     /// Spawn to `#bm ready`: runtime start-up.
-    pub startup_ms_median: Option<f64>,
-    /// Median of the in-process measured iterations.
-    pub iteration_ms_median: Option<f64>,
+    pub startup_ms: Option<Summary>,
+    /// In-process measured iterations (the steady state).
+    pub iterations: Option<IterationStats>,
+    pub disturbed_runs: u32,
+    /// Ratio of median wall time to the workload's fastest verified cell.
+    pub vs_fastest: Option<Estimate>,
+    /// Ratio of median wall time to the reference target's cell (`--reference`).
+    pub vs_reference: Option<Estimate>,
+}
+
+/// Iteration times from the runners, through an HDR histogram.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IterationStats {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+    /// Bootstrap interval of the p95 over the raw samples (for budgets).
+    pub p95_ci_ms: Estimate,
+    pub median_ci_ms: Estimate,
+    /// Iterations per second at the median.
+    pub throughput_per_s: f64,
+}
+
+/// One budget of a workload, judged for one target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BudgetResult {
+    pub workload: String,
+    pub target: String,
+    pub description: String,
+    pub metric: String,
+    pub limit: f64,
+    pub verdict: Verdict,
+    pub measured: Option<Estimate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The whole interval lies within the limit.
+    Pass,
+    /// The whole interval lies beyond the limit.
+    Fail,
+    /// The interval straddles the limit: more runs needed to say.
+    Unsure,
+    NotMeasured,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Unsure => "UNSURE",
+            Verdict::NotMeasured => "NOT-MEASURED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,54 +264,9 @@ pub fn load(path: &Path) -> anyhow::Result<Results> {
     Ok(results)
 }
 
-/// Median of a non-empty slice (mean of the middle two for even lengths).
-pub fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// Summarises the measured runs of a cell.
-pub fn summarise(runs: &[RunRecord]) -> Option<CellSummary> {
-    let measured: Vec<&RunRecord> = runs.iter().filter(|r| !r.warmup).collect();
-    if measured.is_empty() {
-        return None;
-    }
-    let wall: Vec<f64> = measured.iter().map(|r| r.raw.wall_ns as f64 / 1e6).collect();
-    let cpu: Vec<f64> = measured.iter().map(|r| r.raw.cpu_us() as f64 / 1e3).collect();
-    let rss: Vec<f64> = measured.iter().map(|r| r.raw.max_rss_kib as f64).collect();
-    let startup: Vec<f64> = measured.iter().filter_map(|r| r.transcript.ready_ns).map(|ns| ns as f64 / 1e6).collect();
-    let iterations: Vec<f64> = measured.iter().flat_map(|r| r.transcript.iterations.iter().filter(|i| !i.warmup).map(|i| i.ns as f64 / 1e6)).collect();
-    Some(CellSummary {
-        runs: measured.len() as u32,
-        wall_ms_median: median(&wall),
-        wall_ms_min: wall.iter().copied().fold(f64::INFINITY, f64::min),
-        wall_ms_max: wall.iter().copied().fold(0.0, f64::max),
-        cpu_ms_median: median(&cpu),
-        max_rss_kib_median: median(&rss).round() as u64,
-        startup_ms_median: (!startup.is_empty()).then(|| median(&startup)),
-        iteration_ms_median: (!iterations.is_empty()).then(|| median(&iterations)),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn median_of_odd_and_even_lengths() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert!(median(&[]).is_nan());
-    }
 
     #[test]
     fn status_names_match_the_schema() {

@@ -49,6 +49,7 @@ fn fixture() -> tempfile::TempDir {
     std::fs::copy(real_templates.join("index.html"), root.join("templates/index.html")).unwrap();
     let targets = [
         ("sh-ok", target("ok", "\"sh\"", COPY)),
+        ("sh-ok2", target("ok", "\"sh\"", COPY)),
         ("sh-wrong", target("wrong", "\"sh\"", COPY)),
         ("sh-crash", target("crash", "\"sh\"", COPY)),
         ("sh-hang", target("hang", "\"sh\"", COPY)),
@@ -67,8 +68,10 @@ fn options(out: &Path, rebuild: bool) -> Options {
         size: Size::Quick,
         workloads: None,
         targets: None,
-        runs: 2,
+        runs: xtask::schedule::Runs::fixed(2),
         warmup_runs: 1,
+        seed: 7,
+        reference: None,
         out: Some(out.to_path_buf()),
         rebuild,
         quiet: true,
@@ -94,7 +97,8 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
     let out = project.path().join("out");
     let (code, r) = run(project.path(), &out, false);
     assert_eq!(code, 1, "failed cells make exit code 1");
-    assert_eq!(r.cells.len(), 2 * 7, "every planned cell is in the results");
+    assert_eq!(r.cells.len(), 2 * 8, "every planned cell is in the results");
+    assert_eq!(r.meta.seed, 7, "the seed is recorded");
     assert!(r.meta.complete);
     assert_eq!(status(&r, "echo", "sh-ok"), Status::Ok);
     assert_eq!(status(&r, "echo", "sh-wrong"), Status::WrongOutput);
@@ -113,7 +117,18 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
     assert_eq!(ok.runs.iter().filter(|run| run.warmup).count(), 1);
     let summary = ok.summary.as_ref().unwrap();
     assert_eq!(summary.runs, 2);
-    assert!(summary.wall_ms_median > 0.0 && summary.startup_ms_median.is_some());
+    assert!(summary.wall_ms.median > 0.0 && summary.startup_ms.is_some());
+    assert!(summary.wall_ms.median_ci.lo <= summary.wall_ms.median && summary.wall_ms.median <= summary.wall_ms.median_ci.hi);
+    assert_eq!(summary.vs_fastest.map(|e| e.value), Some(1.0), "the only verified cell is the fastest");
+
+    // Interleaved: the two good cells take turns instead of running as two blocks.
+    let seqs = |t: &str| -> Vec<u32> { r.cells.iter().find(|c| c.workload == "echo" && c.target == t).unwrap().runs.iter().map(|run| run.seq).collect() };
+    let (a, b) = (seqs("sh-ok"), seqs("sh-ok2"));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    for round in 0..3 {
+        assert!(a[round].abs_diff(b[round]) < 8, "round {round}: runs {a:?} and {b:?} are not interleaved");
+    }
+    assert!(a.iter().max() > b.iter().min() && b.iter().max() > a.iter().min(), "{a:?} {b:?}");
 
     let wrong = r.cells.iter().find(|c| c.target == "sh-wrong" && c.workload == "echo").unwrap();
     let m = wrong.mismatch.as_ref().unwrap();

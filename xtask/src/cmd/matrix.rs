@@ -1,6 +1,7 @@
 //! `cargo xtask matrix`: plan, build every cell, run every built cell under the launcher,
 //! write results.json after each cell, render the report, print the summary.
 
+use crate::analysis;
 use crate::build::{self, BuildJob};
 use crate::execute;
 use crate::machine::{self, Machine};
@@ -9,6 +10,8 @@ use crate::plan::{self, Plan};
 use crate::probe::Availability;
 use crate::report;
 use crate::results::{self, Cell, Meta, Results, Status, TargetRecord, WorkloadRecord};
+use crate::schedule;
+use crate::stats::Rng;
 use crate::spec::{Size, Target, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
@@ -21,8 +24,12 @@ pub struct Options {
     pub size: Size,
     pub workloads: Option<Vec<String>>,
     pub targets: Option<Vec<String>>,
-    pub runs: u32,
+    pub runs: crate::schedule::Runs,
     pub warmup_runs: u32,
+    /// Seed of the run order and the bootstraps; recorded so a run can be repeated.
+    pub seed: u64,
+    /// Target every cell is also compared against (`vs_reference`).
+    pub reference: Option<String>,
     pub out: Option<PathBuf>,
     pub rebuild: bool,
     pub quiet: bool,
@@ -88,23 +95,53 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     }
     results::save(&results_path, &results)?;
 
-    // Runs one after another: two measured programs on a 2-core machine disturb each other.
-    let total_runs: u64 = built.len() as u64 * u64::from(opts.warmup_runs + opts.runs);
-    let bar = progress(show, total_runs, "run");
-    for b in buildable.iter().filter(|b| built.contains(&b.cell)) {
-        let size = b.workload.size(opts.size);
-        bar.set_message(format!("{} × {}", b.job.workload, b.job.target.name));
-        let cell = &mut results.cells[b.cell];
-        execute::run_cell(launcher, &b.job, size, &b.workload.compare, opts.warmup_runs, opts.runs, cell, || bar.inc(1));
-        // Runs skipped after a failure still count towards the bar's end.
-        let done = cell.runs.len() as u64;
-        bar.inc(u64::from(opts.warmup_runs + opts.runs).saturating_sub(done));
-        if !opts.quiet && !show {
-            eprintln!("{} × {}: {}", cell.workload, cell.target, cell.status.as_str());
+    // Runs one at a time (two measured programs on a 2-core machine disturb each other),
+    // interleaved: every active cell once per round, each round in a shuffled order.
+    let budgets: Vec<(String, Vec<crate::spec::Budget>)> = plan.workloads.iter().filter_map(|(n, w)| w.as_ref().ok().map(|w| (n.clone(), w.budgets.clone()))).collect();
+    let mut rng = Rng::new(opts.seed);
+    let by_cell: BTreeMap<usize, &Buildable> = buildable.iter().filter(|b| built.contains(&b.cell)).map(|b| (b.cell, b)).collect();
+    let mut active: Vec<usize> = by_cell.keys().copied().collect();
+    let bar = progress(show, active.len() as u64 * u64::from(opts.warmup_runs + opts.runs.max), "run");
+    let mut seq = 0u32;
+    let run = |index: usize, warmup: bool, results: &mut Results, seq: &mut u32| -> bool {
+        let b = by_cell[&index];
+        bar.set_message(format!("{} × {}{}", b.job.workload, b.job.target.name, if warmup { " (warm-up)" } else { "" }));
+        let ok = execute::run_once(launcher, &b.job, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, &mut results.cells[index]);
+        *seq += 1;
+        bar.inc(1);
+        if !ok {
+            let cell = &results.cells[index];
+            bar.suspend(|| if !opts.quiet { eprintln!("{} × {}: {}", cell.workload, cell.target, cell.status.as_str()) });
         }
-        results::save(&results_path, &results)?;
+        ok
+    };
+    for _ in 0..opts.warmup_runs {
+        for index in schedule::round(&active, &mut rng) {
+            if !run(index, true, &mut results, &mut seq) {
+                active.retain(|&i| i != index);
+            }
+            results::save(&results_path, &results)?;
+        }
+    }
+    for done in 0..opts.runs.max {
+        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &analysis::wall_ms(&results.cells[i]), &opts.runs, &mut rng)).collect();
+        if wanted.is_empty() {
+            break;
+        }
+        for index in schedule::round(&wanted, &mut rng) {
+            if !run(index, false, &mut results, &mut seq) {
+                active.retain(|&i| i != index);
+            }
+            // Every run is on disk as soon as it ends: an interrupted session loses nothing.
+            results::save(&results_path, &results)?;
+        }
+        analysis::analyse(&mut results, &budgets);
     }
     bar.finish_and_clear();
+    for &index in &active {
+        results.cells[index].status = Status::Ok;
+    }
+    analysis::analyse(&mut results, &budgets);
 
     results.meta.finished = Some(machine::utc_now().0);
     results.meta.complete = true;
@@ -191,8 +228,12 @@ fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
         finished: None,
         complete: false,
         size: opts.size.to_string(),
-        runs: opts.runs,
+        min_runs: opts.runs.min,
+        max_runs: opts.runs.max,
+        target_ci: opts.runs.target_ci,
         warmup_runs: opts.warmup_runs,
+        seed: opts.seed,
+        reference: opts.reference.clone(),
         command_line: opts.command_line.clone(),
         git_revision,
         git_dirty,
@@ -215,9 +256,19 @@ fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
         .map(|(name, w)| match w {
             Ok(w) => {
                 let size = w.size(opts.size);
-                WorkloadRecord { name: name.clone(), summary: w.summary.clone(), category: w.category.clone(), compare: Some(w.compare.clone()), params: size.params.clone(), timeout_secs: size.timeout.as_secs_f64(), error: None }
+                WorkloadRecord {
+                    name: name.clone(),
+                    summary: w.summary.clone(),
+                    category: w.category.clone(),
+                    compare: Some(w.compare.clone()),
+                    params: size.params.clone(),
+                    timeout_secs: size.timeout.as_secs_f64(),
+                    regression_threshold: w.regression_threshold,
+                    budgets: w.budgets.clone(),
+                    error: None,
+                }
             }
-            Err(e) => WorkloadRecord { name: name.clone(), summary: String::new(), category: String::new(), compare: None, params: BTreeMap::new(), timeout_secs: 0.0, error: Some(e.to_string()) },
+            Err(e) => WorkloadRecord { name: name.clone(), summary: String::new(), category: String::new(), compare: None, params: BTreeMap::new(), timeout_secs: 0.0, regression_threshold: 0.05, budgets: Vec::new(), error: Some(e.to_string()) },
         })
         .collect();
 
@@ -246,7 +297,7 @@ fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
             cells.push(cell);
         }
     }
-    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells }, buildable)
+    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells, budgets: Vec::new() }, buildable)
 }
 
 fn toolchain_fingerprint(target: &Target, binaries: &BTreeMap<String, String>, version: &str, versions: &[String]) -> String {

@@ -41,7 +41,6 @@ fn hue(ratio: f64) -> u32 {
 
 /// The template's whole input, with every figure already formatted.
 pub fn model(results: &Results) -> Value {
-    let fastest = view::fastest_by_workload(results);
     let m = &results.meta;
     let workloads: Vec<Value> = results
         .workloads
@@ -60,44 +59,57 @@ pub fn model(results: &Results) -> Value {
         })
         .collect();
 
+    let ranked: Vec<&crate::results::WorkloadRecord> = results.workloads.iter().filter(|w| !view::is_baseline(&w.category)).collect();
+    let baselines: Vec<&crate::results::WorkloadRecord> = results.workloads.iter().filter(|w| view::is_baseline(&w.category)).collect();
     let rows: Vec<Value> = results
         .targets
         .iter()
         .map(|t| {
-            let cells: Vec<Value> = results
-                .workloads
+            let cells: Vec<Value> = ranked
                 .iter()
                 .map(|w| {
                     let Some(c) = view::cell(results, &w.name, &t.name) else { return json!({"status": "-", "ok": false}) };
-                    match (&c.summary, view::ratio(c, &fastest)) {
+                    match (&c.summary, view::ratio(c)) {
                         (Some(s), Some(r)) => json!({
                             "status": c.status.as_str(), "ok": true,
-                            "wall": view::format_ms(s.wall_ms_median), "ratio": format!("×{r:.2}"), "hue": hue(r),
-                            "rss": view::format_kib(s.max_rss_kib_median), "cpu": view::format_ms(s.cpu_ms_median),
-                            "startup": s.startup_ms_median.map(view::format_ms), "iteration": s.iteration_ms_median.map(view::format_ms),
-                            "range": format!("{} – {}", view::format_ms(s.wall_ms_min), view::format_ms(s.wall_ms_max)),
+                            "wall": view::format_ms(s.wall_ms.median),
+                            "wall_ci": format!("[{} – {}]", view::format_ms(s.wall_ms.median_ci.lo), view::format_ms(s.wall_ms.median_ci.hi)),
+                            "ratio": view::ratio_ci(&r), "hue": hue(r.value),
+                            "reference": s.vs_reference.as_ref().map(view::ratio_ci),
+                            "rss": view::kib_ci(&s.max_rss_kib), "cpu": view::ms_ci(&s.cpu_ms),
+                            "startup": s.startup_ms.as_ref().map(view::ms_ci),
+                            "iteration": s.iterations.as_ref().map(|i| format!("p50 {} · p95 {} · p99 {} (n={})", view::format_ms(i.p50_ms), view::format_ms(i.p95_ms), view::format_ms(i.p99_ms), i.count)),
+                            "spread": format!("MAD {} · min {} · max {} · sd {}", view::format_ms(s.wall_ms.mad), view::format_ms(s.wall_ms.min), view::format_ms(s.wall_ms.max), view::format_ms(s.wall_ms.stddev)),
+                            "runs": s.runs, "disturbed": s.disturbed_runs,
                         }),
                         _ => json!({"status": c.status.as_str(), "ok": false, "reason": first_line(c.reason.as_deref().unwrap_or(""))}),
                     }
+                })
+                .collect();
+            let baseline: Vec<Value> = baselines
+                .iter()
+                .filter_map(|w| view::cell(results, &w.name, &t.name))
+                .map(|c| match (&c.summary, c.status) {
+                    (Some(s), Status::Ok) => json!({"ok": true, "wall": view::ms_ci(&s.wall_ms), "startup": s.startup_ms.as_ref().map(view::ms_ci), "rss": view::kib_ci(&s.max_rss_kib), "cpu": view::ms_ci(&s.cpu_ms)}),
+                    _ => json!({"ok": false, "status": c.status.as_str()}),
                 })
                 .collect();
             let (version, state) = match &t.availability {
                 Availability::Available { version, .. } => (version.clone(), "available"),
                 Availability::Missing { .. } => (String::new(), "missing"),
             };
-            json!({"name": t.name, "language": t.language, "version": version, "state": state, "cells": cells})
+            json!({"name": t.name, "language": t.language, "version": version, "state": state, "cells": cells, "baseline": baseline.into_iter().next()})
         })
         .collect();
 
-    let charts: Vec<Value> = results
-        .workloads
+    let charts: Vec<Value> = ranked
         .iter()
         .filter_map(|w| {
-            let mut bars: Vec<(String, f64, u64)> = results
+            let mut bars: Vec<(String, f64, f64)> = results
                 .cells
                 .iter()
                 .filter(|c| c.workload == w.name && c.status == Status::Ok)
-                .filter_map(|c| c.summary.as_ref().map(|s| (c.target.clone(), s.wall_ms_median, s.max_rss_kib_median)))
+                .filter_map(|c| c.summary.as_ref().map(|s| (c.target.clone(), s.wall_ms.median, s.max_rss_kib.median)))
                 .collect();
             if bars.is_empty() {
                 return None;
@@ -105,17 +117,30 @@ pub fn model(results: &Results) -> Value {
             bars.sort_by(|a, b| a.1.total_cmp(&b.1));
             let min = bars[0].1.max(1e-6);
             let max = bars.last().map_or(min, |b| b.1).max(min * 1.0001);
-            let max_rss = bars.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64;
+            let max_rss = bars.iter().map(|b| b.2).fold(1.0, f64::max);
             let bars: Vec<Value> = bars
                 .iter()
                 .map(|(target, ms, rss)| {
                     // Log scale: a 100x spread stays readable; the label carries the exact figure.
                     let width = 4.0 + 96.0 * (ms / min).ln() / (max / min).ln();
                     json!({"target": target, "label": view::format_ms(*ms), "ratio": format!("×{:.1}", ms / min), "width": format!("{width:.1}"), "hue": hue(ms / min),
-                           "rss": view::format_kib(*rss), "rss_width": format!("{:.1}", 100.0 * *rss as f64 / max_rss)})
+                           "rss": view::format_kib(*rss as u64), "rss_width": format!("{:.1}", 100.0 * rss / max_rss)})
                 })
                 .collect();
             Some(json!({"workload": w.name, "bars": bars}))
+        })
+        .collect();
+
+    let budgets: Vec<Value> = results
+        .budgets
+        .iter()
+        .filter(|b| results.targets.iter().any(|t| t.name == b.target && t.availability.is_available()))
+        .map(|b| {
+            json!({
+                "workload": b.workload, "target": b.target, "description": b.description, "metric": b.metric, "limit": b.limit,
+                "verdict": b.verdict.as_str(), "class": format!("v-{}", b.verdict.as_str().to_lowercase()),
+                "measured": b.measured.map(|e| format!("{:.3} [{:.3} – {:.3}]", e.value, e.lo, e.hi)),
+            })
         })
         .collect();
 
@@ -156,7 +181,9 @@ pub fn model(results: &Results) -> Value {
     let count = |s: Status| results.cells.iter().filter(|c| c.status == s).count();
     json!({
         "meta": {
-            "started": m.started, "finished": m.finished, "complete": m.complete, "size": m.size, "runs": m.runs, "warmup_runs": m.warmup_runs,
+            "started": m.started, "finished": m.finished, "complete": m.complete, "size": m.size, "warmup_runs": m.warmup_runs, "seed": m.seed.to_string(),
+            "runs": if m.min_runs == m.max_runs { m.max_runs.to_string() } else { format!("{}–{} (adaptive, until the median's interval is within ±{:.0} %)", m.min_runs, m.max_runs, m.target_ci.unwrap_or(0.0) * 50.0) },
+            "reference": m.reference,
             "command": m.command_line.join(" "), "git": m.git_revision.as_deref().map(|g| format!("{}{}", &g[..g.len().min(12)], if m.git_dirty { " (modified)" } else { "" })),
             "tool_version": m.tool_version,
         },
@@ -165,6 +192,7 @@ pub fn model(results: &Results) -> Value {
             "kernel": m.machine.kernel, "os": m.machine.os,
         },
         "counts": {"cells": results.cells.len(), "ok": count(Status::Ok), "skipped": count(Status::Skipped), "failed": results.cells.iter().filter(|c| c.status.is_failure()).count()},
-        "workloads": workloads, "rows": rows, "charts": charts, "problems": problems, "toolchains": toolchains, "builds": builds,
+        "workloads": workloads, "ranked": ranked.iter().map(|w| w.name.clone()).collect::<Vec<_>>(), "has_baseline": !baselines.is_empty(),
+        "rows": rows, "charts": charts, "budgets": budgets, "problems": problems, "toolchains": toolchains, "builds": builds,
     })
 }

@@ -7,15 +7,14 @@ use std::fmt::Write;
 
 /// Header row, then one row per target.
 fn table(results: &Results) -> Vec<Vec<String>> {
-    let fastest = view::fastest_by_workload(results);
     let workloads: Vec<&str> = results.workloads.iter().map(|w| w.name.as_str()).collect();
     let mut rows: Vec<Vec<String>> = vec![std::iter::once("target".to_string()).chain(workloads.iter().map(|w| w.to_string())).collect()];
     for t in &results.targets {
         let mut row = vec![t.name.clone()];
         for w in &workloads {
             let text = match view::cell(results, w, &t.name) {
-                Some(c) if c.status == Status::Ok => match (&c.summary, view::ratio(c, &fastest)) {
-                    (Some(s), Some(r)) => format!("{} ×{r:.1} {}", view::format_ms(s.wall_ms_median), view::format_kib(s.max_rss_kib_median)),
+                Some(c) if c.status == Status::Ok => match (&c.summary, view::ratio(c)) {
+                    (Some(s), Some(r)) => format!("{} {} {}", view::ms_ci(&s.wall_ms), view::ratio_ci(&r), view::format_kib(s.max_rss_kib.median as u64)),
                     _ => "ok".into(),
                 },
                 Some(c) => c.status.as_str().to_string(),
@@ -29,7 +28,9 @@ fn table(results: &Results) -> Vec<Vec<String>> {
 }
 
 fn title(results: &Results) -> String {
-    format!("median wall time, ×fastest verified, peak RSS ({} size, {} runs)", results.meta.size, results.meta.runs)
+    let m = &results.meta;
+    let runs = if m.min_runs == m.max_runs { format!("{} runs", m.max_runs) } else { format!("{}-{} runs", m.min_runs, m.max_runs) };
+    format!("median wall time [95 % interval], ×fastest verified [interval], peak RSS ({} size, {runs}, interleaved, seed {})", m.size, m.seed)
 }
 
 fn problems(results: &Results) -> Vec<(String, Option<String>)> {
@@ -68,8 +69,28 @@ pub fn summary(results: &Results) -> String {
             }
         }
     }
+    let budgets = budget_lines(results);
+    if !budgets.is_empty() {
+        let _ = writeln!(out, "\nbudgets:");
+        for line in budgets {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     let _ = writeln!(out, "\n{}", counts(results));
     out
+}
+
+/// One line per evaluated budget (not those of other sizes or of skipped cells).
+fn budget_lines(results: &Results) -> Vec<String> {
+    results
+        .budgets
+        .iter()
+        .filter(|b| b.measured.is_some() || view::cell(results, &b.workload, &b.target).is_some_and(|c| c.status == Status::Ok) && b.verdict != crate::results::Verdict::NotMeasured)
+        .map(|b| {
+            let measured = b.measured.map_or("-".to_string(), |e| format!("{:.3} [{:.3}–{:.3}]", e.value, e.lo, e.hi));
+            format!("{:<12} {} × {}: {} {} (limit {})", b.verdict.as_str(), b.workload, b.target, b.metric, measured, b.limit)
+        })
+        .collect()
 }
 
 /// Markdown cells: pipes and newlines would break the table; angle brackets would be HTML.

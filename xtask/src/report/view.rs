@@ -1,30 +1,41 @@
-//! Derived figures shared by every presentation: per workload the fastest verified cell,
-//! and each cell's ratio to it.
+//! Formatting shared by every presentation: figures with their intervals, ratios, sizes.
 
 use crate::results::{Cell, Results, Status};
-use std::collections::BTreeMap;
+use crate::stats::{Estimate, Summary};
 
-/// Fastest median wall time among the `ok` cells of each workload.
-pub fn fastest_by_workload(results: &Results) -> BTreeMap<String, f64> {
-    let mut fastest: BTreeMap<String, f64> = BTreeMap::new();
-    for cell in results.cells.iter().filter(|c| c.status == Status::Ok) {
-        if let Some(s) = &cell.summary {
-            let entry = fastest.entry(cell.workload.clone()).or_insert(f64::INFINITY);
-            *entry = entry.min(s.wall_ms_median);
-        }
-    }
-    fastest
-}
-
-/// A verified cell's median wall time over the workload's fastest; None when not ranked
-/// (wrong output and failures are never ranked).
-pub fn ratio(cell: &Cell, fastest: &BTreeMap<String, f64>) -> Option<f64> {
+/// A verified cell's ratio of median wall time to the workload's fastest, with its
+/// interval; None when not ranked (wrong output and failures are never ranked).
+pub fn ratio(cell: &Cell) -> Option<Estimate> {
     if cell.status != Status::Ok {
         return None;
     }
-    let s = cell.summary.as_ref()?;
-    let f = fastest.get(&cell.workload)?;
-    (*f > 0.0).then(|| s.wall_ms_median / f)
+    cell.summary.as_ref()?.vs_fastest
+}
+
+/// Baseline workloads (the no-op) are shown as start-up and floor, not ranked with the rest.
+pub fn is_baseline(category: &str) -> bool {
+    category == "baseline"
+}
+
+/// "12.3 ms [11.9–12.8]": a median with its 95 % interval.
+pub fn ms_ci(s: &Summary) -> String {
+    format!("{} [{}–{}]", format_ms(s.median), format_ms_bare(s.median_ci.lo), format_ms(s.median_ci.hi))
+}
+
+pub fn kib_ci(s: &Summary) -> String {
+    format!("{} [{}–{}]", format_kib(s.median as u64), format_mib_bare(s.median_ci.lo), format_kib(s.median_ci.hi as u64))
+}
+
+pub fn ratio_ci(e: &Estimate) -> String {
+    format!("×{:.2} [{:.2}–{:.2}]", e.value, e.lo, e.hi)
+}
+
+fn format_ms_bare(ms: f64) -> String {
+    format_ms(ms).trim_end_matches(" ms").trim_end_matches(" s").to_string()
+}
+
+fn format_mib_bare(kib: f64) -> String {
+    format_kib(kib as u64).trim_end_matches(" MiB").to_string()
 }
 
 pub fn cell<'a>(results: &'a Results, workload: &str, target: &str) -> Option<&'a Cell> {

@@ -5,7 +5,7 @@ pub mod target;
 pub mod workload;
 
 pub use target::{Family, Target};
-pub use workload::{CompareRule, Size, SizeSpec, Workload};
+pub use workload::{Budget, BudgetMetric, CompareRule, Size, SizeSpec, Workload};
 
 use crate::error::SpecError;
 use std::path::Path;

@@ -68,12 +68,58 @@ pub struct SizeSpec {
     pub iterations: u32,
 }
 
+/// What a budget limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetMetric {
+    /// Median wall time of a whole run.
+    WallMs,
+    /// Median CPU time of a whole run.
+    CpuMs,
+    /// Median peak RSS.
+    PeakRssMib,
+    /// Median time to `#bm ready`.
+    StartupMs,
+    /// Median of the in-process iterations.
+    IterationP50Ms,
+    /// 95th percentile of the in-process iterations.
+    IterationP95Ms,
+}
+
+impl BudgetMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetMetric::WallMs => "wall_ms",
+            BudgetMetric::CpuMs => "cpu_ms",
+            BudgetMetric::PeakRssMib => "peak_rss_mib",
+            BudgetMetric::StartupMs => "startup_ms",
+            BudgetMetric::IterationP50Ms => "iteration_p50_ms",
+            BudgetMetric::IterationP95Ms => "iteration_p95_ms",
+        }
+    }
+}
+
+/// A goal such as "one iteration under 100 ms at p95", judged per target.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub description: String,
+    /// The size the limit applies to; other sizes do not judge it.
+    pub size: Size,
+    pub metric: BudgetMetric,
+    /// The largest acceptable value, in the metric's unit.
+    pub max: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Workload {
     pub name: String,
     pub summary: String,
     pub category: String,
     pub compare: CompareRule,
+    /// A change `compare` must see beyond noise to call it a regression (0.05 = 5 %).
+    pub regression_threshold: f64,
+    pub budgets: Vec<Budget>,
     pub sizes: BTreeMap<Size, SizeSpec>,
     /// `workloads/<name>/`.
     #[serde(skip)]
@@ -100,6 +146,9 @@ struct RawWorkload {
     summary: String,
     category: String,
     compare: toml::Spanned<RawCompare>,
+    regression_threshold: Option<toml::Spanned<f64>>,
+    #[serde(default)]
+    budgets: Vec<toml::Spanned<Budget>>,
     sizes: BTreeMap<String, RawSize>,
 }
 
@@ -215,7 +264,19 @@ pub fn load(dir: &Path) -> Result<Workload, SpecError> {
         return Err(SpecError::new(&file, format!("size `{missing}` is missing"), SIZE_FIX).at(sizes_line).field(format!("sizes.{missing}")));
     }
 
-    Ok(Workload { name, summary: raw.summary, category: raw.category, compare, sizes, dir: dir.to_path_buf() })
+    let regression_threshold = match raw.regression_threshold {
+        None => 0.05,
+        Some(t) if (0.0..1.0).contains(t.get_ref()) => *t.get_ref(),
+        Some(t) => return Err(SpecError::new(&file, format!("regression_threshold {} is not a fraction in [0, 1)", t.get_ref()), "write e.g. regression_threshold = 0.05 for 5 %").at(line(t.span())).field("regression_threshold")),
+    };
+    let mut budgets = Vec::new();
+    for b in raw.budgets {
+        if !(b.get_ref().max > 0.0 && b.get_ref().max.is_finite()) {
+            return Err(SpecError::new(&file, format!("budget max {} is not a positive number", b.get_ref().max), "give the limit in the metric's unit, e.g. max = 100").at(line(b.span())).field("budgets.max"));
+        }
+        budgets.push(b.into_inner());
+    }
+    Ok(Workload { name, summary: raw.summary, category: raw.category, compare, regression_threshold, budgets, sizes, dir: dir.to_path_buf() })
 }
 
 /// Every workload under `dir`, each loaded on its own so one broken file spoils only itself.
