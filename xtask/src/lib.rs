@@ -7,7 +7,9 @@
 pub mod analysis;
 pub mod build;
 pub mod cmd;
+pub mod compare;
 pub mod error;
+pub mod history;
 pub mod execute;
 pub mod machine;
 pub mod measure;

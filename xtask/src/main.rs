@@ -61,6 +61,42 @@ enum Command {
         /// Exit 1 when a target that Debian's packages provide is missing (for CI).
         #[arg(long)]
         fail_on_missing: bool,
+        /// Compare with this earlier run (results.json or run directory) at the end; exit 1 on regression.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Append the finished run here (default: reports/history when writing under reports/).
+        #[arg(long)]
+        history: Option<PathBuf>,
+    },
+    /// Compare two runs: regressions only where the whole 95 % interval is beyond the threshold.
+    Compare {
+        base: PathBuf,
+        new: PathBuf,
+        /// Noise threshold as a fraction (default: each workload's, 0.05 unless it says otherwise).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Also write JSON here (`-` for stdout).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Also write a Markdown table here (`-` for stdout), e.g. "$GITHUB_STEP_SUMMARY".
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// Widen thresholds to the run-to-run noise seen in this history directory.
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// List the metrics without a significant change too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Each cell's trend over the stored runs of this machine.
+    History {
+        #[arg(long, default_value = "reports/history")]
+        dir: PathBuf,
+        #[arg(long, default_value = "quick")]
+        size: Size,
+        /// wall_ms, cpu_ms or peak_rss_kib.
+        #[arg(long, default_value = "wall_ms")]
+        metric: String,
     },
     /// Re-render DIR/index.html from DIR/results.json.
     Report { dir: PathBuf },
@@ -87,7 +123,7 @@ fn main() {
     let cli = Cli::parse();
     let root = project_root();
     let code = match cli.command {
-        Command::Matrix { size, workloads, targets, runs, min_runs, max_runs, target_ci, seed, reference, warmup_runs, out, rebuild, quiet, fail_on_missing } => {
+        Command::Matrix { size, workloads, targets, runs, min_runs, max_runs, target_ci, seed, reference, warmup_runs, out, rebuild, quiet, fail_on_missing, baseline, history } => {
             let runs = match (runs, min_runs, max_runs) {
                 (Some(n), _, _) => Runs::fixed(n),
                 (None, None, None) => Runs::fixed(5),
@@ -99,12 +135,16 @@ fn main() {
             let seed = seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
             match std::env::current_exe() {
                 Ok(launcher) => {
-                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, seed, reference, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher };
+                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, seed, reference, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher, baseline, history };
                     cmd::matrix::run(&root, &opts)
                 }
                 Err(e) => Err(anyhow::anyhow!("cannot find this executable to use as the launcher: {e}")),
             }
         }
+        Command::Compare { base, new, threshold, json, markdown, history, all } => {
+            Ok(cmd::compare::run(&base, &new, &cmd::compare::Options { threshold, json, markdown, history, all, quiet: false }))
+        }
+        Command::History { dir, size, metric } => Ok(cmd::history::run(&root.join(dir), size.as_str(), &metric)),
         Command::Report { dir } => cmd::report::run(&root, &dir).map(|()| cmd::EXIT_OK),
         Command::Setup { run, packages, all } => cmd::setup::run(&root, run, packages, all),
     };

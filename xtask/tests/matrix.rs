@@ -78,6 +78,8 @@ fn options(out: &Path, rebuild: bool) -> Options {
         fail_on_missing: false,
         command_line: vec!["test".into()],
         launcher: common::launcher(),
+        baseline: None,
+        history: None,
     }
 }
 
@@ -196,4 +198,103 @@ fn report_re_renders_from_results() {
     std::fs::write(&broken, "{\"schema\": 3}").unwrap();
     let e = xtask::cmd::report::run(project.path(), &broken).unwrap_err();
     assert!(e.to_string().contains("bad.json"), "{e}");
+}
+
+/// Replaces a cell's measured runs with `walls` (ms), CPU equal to wall, a fixed RSS.
+fn set_runs(r: &mut Results, target: &str, walls: &[f64]) {
+    let cell = r.cells.iter_mut().find(|c| c.workload == "echo" && c.target == target).unwrap();
+    let template = cell.runs.iter().find(|run| !run.warmup).unwrap().clone();
+    cell.runs.retain(|run| run.warmup);
+    for &ms in walls {
+        let mut run = template.clone();
+        run.raw.wall_ns = (ms * 1e6) as u64;
+        run.raw.user_us = (ms * 1e3) as u64;
+        run.raw.sys_us = 0;
+        run.raw.max_rss_kib = 2048;
+        cell.runs.push(run);
+    }
+}
+
+fn compare_files(dir: &Path, base: &Results, new: &Results, opts: &xtask::cmd::compare::Options) -> i32 {
+    let (b, n) = (dir.join("base.json"), dir.join("new.json"));
+    results::save(&b, base).unwrap();
+    results::save(&n, new).unwrap();
+    xtask::cmd::compare::run(&b, &n, opts)
+}
+
+#[test]
+fn compare_finds_the_one_slower_cell_and_exits_by_the_rule() {
+    let project = fixture();
+    let out = project.path().join("out");
+    let (_, mut base) = run(project.path(), &out, false);
+    let steady = [100.0, 101.0, 99.5, 100.5, 100.2, 99.8, 100.1];
+    set_runs(&mut base, "sh-ok", &steady);
+    set_runs(&mut base, "sh-ok2", &steady);
+    let quiet = xtask::cmd::compare::Options { quiet: true, json: Some(project.path().join("c.json")), markdown: Some(project.path().join("c.md")), ..Default::default() };
+
+    // Identical runs: no change, exit 0.
+    assert_eq!(compare_files(project.path(), &base, &base, &quiet), 0);
+    let c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
+    assert!(c["metrics"].as_array().unwrap().iter().all(|m| m["change"] == "no-significant-change"), "{c}");
+
+    // One implementation 30 % slower: that cell, and only that cell, regresses; exit 1.
+    let mut slower = base.clone();
+    set_runs(&mut slower, "sh-ok2", &steady.map(|v| v * 1.3));
+    assert_eq!(compare_files(project.path(), &base, &slower, &quiet), 1);
+    let c: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
+    let regressed: Vec<(&str, &str)> = c.metrics.iter().filter(|m| m.change == xtask::stats::Change::Regression).map(|m| (m.target.as_str(), m.metric.as_str())).collect();
+    assert_eq!(regressed, [("sh-ok2", "wall_ms"), ("sh-ok2", "cpu_ms")]);
+    let md = std::fs::read_to_string(project.path().join("c.md")).unwrap();
+    assert!(md.contains("| echo × sh-ok2 | wall_ms |") && md.contains("REGRESSION"), "{md}");
+
+    // A 10 % shift inside wide noise is not called a regression.
+    let mut noisy_base = base.clone();
+    set_runs(&mut noisy_base, "sh-ok2", &[70.0, 130.0, 95.0, 120.0, 80.0]);
+    let mut noisy_new = base.clone();
+    set_runs(&mut noisy_new, "sh-ok2", &[77.0, 143.0, 104.5, 132.0, 88.0]);
+    assert_eq!(compare_files(project.path(), &noisy_base, &noisy_new, &quiet), 0);
+
+    // A status change ok -> wrong-output is listed and fails.
+    let mut broken = base.clone();
+    broken.cells.iter_mut().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().status = Status::WrongOutput;
+    assert_eq!(compare_files(project.path(), &base, &broken, &quiet), 1);
+    let c: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
+    assert_eq!(c.status_changes.len(), 1);
+    assert!(c.status_changes[0].worse);
+}
+
+#[test]
+fn compare_rejects_bad_and_mismatched_inputs_with_exit_2() {
+    let project = fixture();
+    let (_, base) = run(project.path(), &project.path().join("out"), false);
+    let quiet = xtask::cmd::compare::Options { quiet: true, ..Default::default() };
+    let garbage = project.path().join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let good = project.path().join("out");
+    assert_eq!(xtask::cmd::compare::run(&garbage, &good, &quiet), 2);
+    assert_eq!(xtask::cmd::compare::run(&good, &project.path().join("missing.json"), &quiet), 2);
+    let mut other_size = base.clone();
+    other_size.meta.size = "full".into();
+    assert_eq!(compare_files(project.path(), &base, &other_size, &quiet), 2);
+    let mut disjoint = base.clone();
+    for c in &mut disjoint.cells {
+        c.workload = format!("{}-renamed", c.workload);
+    }
+    assert_eq!(compare_files(project.path(), &base, &disjoint, &quiet), 2);
+}
+
+#[test]
+fn history_round_trip() {
+    let project = fixture();
+    let (_, r) = run(project.path(), &project.path().join("out"), false);
+    let dir = project.path().join("history");
+    let first = xtask::history::append(&dir, &r).unwrap();
+    let second = xtask::history::append(&dir, &r).unwrap();
+    assert_ne!(first, second, "appending never overwrites");
+    let loaded = xtask::history::load(&dir).unwrap();
+    assert_eq!(loaded.len(), 2);
+    assert_eq!(loaded[0].1.cells.len(), r.cells.len());
+    let series = xtask::history::series(loaded.iter().map(|(_, r)| r), "quick", &xtask::history::fingerprint(&r.meta.machine));
+    assert_eq!(series["echo/sh-ok/wall_ms"].len(), 2);
+    assert!(xtask::history::series(loaded.iter().map(|(_, r)| r), "full", &xtask::history::fingerprint(&r.meta.machine)).is_empty());
 }

@@ -38,6 +38,10 @@ pub struct Options {
     pub command_line: Vec<String>,
     /// The binary that runs in launcher mode (normally this very executable).
     pub launcher: PathBuf,
+    /// Compare the new run with this one (a results.json or run directory) at the end.
+    pub baseline: Option<PathBuf>,
+    /// Where finished runs are appended (default: reports/history for runs under reports/).
+    pub history: Option<PathBuf>,
 }
 
 /// A cell that can be built: indices into the plan plus the job.
@@ -54,6 +58,23 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
             eprintln!("error: {e:#}");
             return Ok(super::EXIT_BAD_INPUT);
         }
+    };
+    if let Some(reference) = &opts.reference {
+        if !plan.targets.iter().any(|t| &t.name == reference) {
+            eprintln!("error: --reference `{reference}` is not one of the selected targets");
+            return Ok(super::EXIT_BAD_INPUT);
+        }
+    }
+    // Read the baseline first: a bad one should stop us before an hour of measuring.
+    let baseline = match &opts.baseline {
+        Some(path) => match results::load(path) {
+            Ok(r) => Some((path.clone(), r)),
+            Err(e) => {
+                eprintln!("error: --baseline: {e:#}");
+                return Ok(super::EXIT_BAD_INPUT);
+            }
+        },
+        None => None,
     };
     let out_dir = output_dir(root, opts)?;
     let results_path = out_dir.join("results.json");
@@ -148,6 +169,13 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     results::save(&results_path, &results)?;
     let index = report::html::write(root, &results, &out_dir)?;
     update_latest(root, &out_dir);
+    let history_dir = opts.history.clone().or_else(|| out_dir.starts_with(paths::reports_dir(root)).then(|| paths::reports_dir(root).join("history")));
+    if let Some(dir) = history_dir {
+        let stored = crate::history::append(&dir, &results)?;
+        if !opts.quiet {
+            eprintln!("history: {}", paths::display(root, &stored));
+        }
+    }
 
     let missing_required: Vec<&TargetRecord> = results.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })).collect();
     if !opts.quiet {
@@ -156,13 +184,28 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     }
     println!("report:  {}", paths::display(root, &index));
     let failed = results.cells.iter().any(|c| c.status.is_failure());
+    let mut compared = super::EXIT_OK;
+    if let Some((path, base)) = &baseline {
+        println!("\ncompared with {}:", path.display());
+        let copts = super::compare::Options {
+            json: Some(out_dir.join("compare.json")),
+            markdown: Some(out_dir.join("compare.md")),
+            history: opts.history.clone(),
+            quiet: false,
+            ..Default::default()
+        };
+        compared = super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), &results, &copts);
+        if compared == super::EXIT_BAD_INPUT {
+            return Ok(compared);
+        }
+    }
     if opts.fail_on_missing && !missing_required.is_empty() {
         for t in &missing_required {
             eprintln!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name);
         }
         return Ok(super::EXIT_FAILED);
     }
-    Ok(if failed { super::EXIT_FAILED } else { super::EXIT_OK })
+    Ok(if failed || compared == super::EXIT_FAILED { super::EXIT_FAILED } else { super::EXIT_OK })
 }
 
 /// Before the work: what cannot be built, said once per file or target.

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod compare;
+pub mod history;
 pub mod launch;
 pub mod matrix;
 pub mod report;

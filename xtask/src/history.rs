@@ -1,0 +1,109 @@
+//! The history directory: one results file per run, appended and never rewritten, named by
+//! time, git revision and machine fingerprint. It feeds trends and the noise that
+//! comparisons allow for.
+
+use crate::compare::METRICS;
+use crate::machine::Machine;
+use crate::results::{self, Results, Status};
+use crate::stats;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A short, stable name for a machine: runs are only comparable on the same one.
+pub fn fingerprint(m: &Machine) -> String {
+    let text = format!("{}|{}|{}|{}|{}", m.cpu_model, m.cores, m.memory_bytes / (1 << 30), m.kernel, m.os);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h >> 32)
+}
+
+/// Copies a finished run into `dir` under a new name; never overwrites.
+pub fn append(dir: &Path, results: &Results) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let stamp: String = results.meta.started.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let rev = results.meta.git_revision.as_deref().map_or("norev".to_string(), |r| r[..r.len().min(10)].to_string());
+    let base = format!("{stamp}-{}-{rev}-{}", results.meta.size, fingerprint(&results.meta.machine));
+    let path = (0..).map(|i| dir.join(if i == 0 { format!("{base}.json") } else { format!("{base}-{i}.json") })).find(|p| !p.exists()).expect("an unused name");
+    results::save(&path, results)?;
+    Ok(path)
+}
+
+/// Every readable run in `dir`, oldest first; unreadable files are reported, not fatal.
+pub fn load(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Results)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read the history directory {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut runs = Vec::new();
+    for f in files {
+        match results::load(&f) {
+            Ok(r) => runs.push((f, r)),
+            Err(e) => eprintln!("warning: skipping {}: {e:#}", f.display()),
+        }
+    }
+    runs.sort_by(|a, b| a.1.meta.started.cmp(&b.1.meta.started));
+    Ok(runs)
+}
+
+/// Per "workload/target/metric": the medians of past runs of the same size on the same machine.
+pub fn series<'a>(runs: impl IntoIterator<Item = &'a Results>, size: &str, machine: &str) -> BTreeMap<String, Vec<(String, f64)>> {
+    let mut out: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+    for r in runs.into_iter().filter(|r| r.meta.size == size && fingerprint(&r.meta.machine) == machine && r.meta.complete) {
+        for c in r.cells.iter().filter(|c| c.status == Status::Ok) {
+            for (metric, read) in METRICS {
+                let v = read(c);
+                if !v.is_empty() {
+                    let label = r.meta.git_revision.as_deref().map_or(r.meta.started.clone(), |g| g[..g.len().min(10)].to_string());
+                    out.entry(format!("{}/{}/{metric}", c.workload, c.target)).or_default().push((label, stats::median(&v)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How much a cell's median moves between runs when nothing changed: twice the relative
+/// MAD of past medians (about one standard deviation each way for normal noise). Needs
+/// three runs to say anything.
+pub fn noise(series: &BTreeMap<String, Vec<(String, f64)>>) -> BTreeMap<String, f64> {
+    series
+        .iter()
+        .filter(|(_, v)| v.len() >= 3)
+        .map(|(k, v)| {
+            let medians: Vec<f64> = v.iter().map(|(_, m)| *m).collect();
+            (k.clone(), 2.0 * stats::mad(&medians) / stats::median(&medians))
+        })
+        .collect()
+}
+
+/// A one-line trend: ▁▂▃▄▅▆▇█ scaled between the series' min and max.
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    values
+        .iter()
+        .map(|v| if max > min { BARS[(((v - min) / (max - min)) * 7.0).round() as usize] } else { BARS[3] })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparklines_and_noise() {
+        assert_eq!(sparkline(&[1.0, 2.0, 3.0]), "▁▅█");
+        assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
+        let mut s = BTreeMap::new();
+        s.insert("w/t/wall_ms".to_string(), vec![("a".into(), 100.0), ("b".into(), 110.0), ("c".into(), 90.0), ("d".into(), 100.0)]);
+        s.insert("w/u/wall_ms".to_string(), vec![("a".into(), 1.0), ("b".into(), 1.0)]);
+        let n = noise(&s);
+        assert!((n["w/t/wall_ms"] - 0.1).abs() < 1e-9, "{n:?}");
+        assert!(!n.contains_key("w/u/wall_ms"), "two runs say nothing about noise");
+    }
+}
