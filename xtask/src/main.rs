@@ -88,6 +88,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Benchmark the measuring itself (launch overhead, memory floor, noise, own cost).
+    BenchSupervisor {
+        /// Write the figures to BENCHMARKS.md.
+        #[arg(long)]
+        write: bool,
+    },
     /// Each cell's trend over the stored runs of this machine.
     History {
         #[arg(long, default_value = "reports/history")]
@@ -145,6 +151,10 @@ fn main() {
             Ok(cmd::compare::run(&base, &new, &cmd::compare::Options { threshold, json, markdown, history, all, quiet: false }))
         }
         Command::History { dir, size, metric } => Ok(cmd::history::run(&root.join(dir), size.as_str(), &metric)),
+        Command::BenchSupervisor { write } => match std::env::current_exe() {
+            Ok(launcher) => cmd::bench::run(&root, &launcher, write),
+            Err(e) => Err(anyhow::anyhow!("cannot find this executable to use as the launcher: {e}")),
+        },
         Command::Report { dir } => cmd::report::run(&root, &dir).map(|()| cmd::EXIT_OK),
         Command::Setup { run, packages, all } => cmd::setup::run(&root, run, packages, all),
     };

@@ -178,3 +178,20 @@ fn an_error_message_reads_file_line_field_fix() {
     let e = SpecError::new(Path::new("workloads/x/workload.toml"), "size `quick` has no expected output", "add expected").at(Some(9)).field("sizes.quick.expected");
     assert_eq!(e.to_string(), "workloads/x/workload.toml:9: field `sizes.quick.expected`: size `quick` has no expected output\n  fix: add expected");
 }
+
+#[test]
+fn budgets_and_thresholds_are_checked() {
+    let with_budget = |metric: &str, max: &str| format!("{VALID}\n[[budgets]]\ndescription = \"fast\"\nsize = \"quick\"\nmetric = \"{metric}\"\nmax = {max}\n").replacen("[compare]", "regression_threshold = 0.1\n\n[compare]", 1);
+    let (_tmp, dir) = write_workload("demo", &with_budget("iteration_p95_ms", "100"));
+    let w = workload::load(&dir).unwrap();
+    assert_eq!(w.regression_threshold, 0.1);
+    assert_eq!(w.budgets.len(), 1);
+    assert_eq!(w.budgets[0].metric, xtask::spec::BudgetMetric::IterationP95Ms);
+    let text = with_budget("speed", "100");
+    let e = load_err("demo", &text);
+    assert_eq!(e.line, Some(line_of(&text, "metric = \"speed\"")));
+    assert!(e.problem.contains("speed"), "{e}");
+    assert_eq!(load_err("demo", &with_budget("wall_ms", "-5")).field.as_deref(), Some("budgets.max"));
+    let bad_threshold = VALID.replacen("[compare]", "regression_threshold = 2\n\n[compare]", 1);
+    assert_eq!(load_err("demo", &bad_threshold).field.as_deref(), Some("regression_threshold"));
+}

@@ -316,6 +316,8 @@ mod sys {
                 stdout_bytes: 0,
                 stderr_bytes: message.len() as u64,
                 stderr: message,
+                launcher_cpu_us: 0,
+                launcher_max_rss_kib: 0,
             });
         }
 
@@ -434,7 +436,11 @@ mod sys {
         let (exit, wall_ns) = main_exit.expect("the loop ends only after the program exited or was killed");
         let (protocol, stdout_text, stdout_bytes) = stdout.finish(end);
         let (stderr_text, stderr_bytes) = stderr.finish();
+        let mut own: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut own) };
         Ok(RawRun {
+            launcher_cpu_us: micros(own.ru_utime) + micros(own.ru_stime),
+            launcher_max_rss_kib: own.ru_maxrss as u64,
             exit,
             wall_ns,
             user_us: usage.user_us,

@@ -66,6 +66,11 @@ pub struct RawRun {
     pub stdout_bytes: u64,
     pub stderr: String,
     pub stderr_bytes: u64,
+    /// The launcher's own CPU time and peak RSS (RUSAGE_SELF): the cost of measuring.
+    #[serde(default)]
+    pub launcher_cpu_us: u64,
+    #[serde(default)]
+    pub launcher_max_rss_kib: u64,
 }
 
 impl RawRun {
