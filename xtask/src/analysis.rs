@@ -14,11 +14,7 @@ pub fn is_disturbed(nivcsw: u64, cell_median: f64) -> bool {
 
 /// A seed per cell, so adding a cell does not change another's intervals.
 fn cell_rng(seed: u64, cell: &Cell) -> Rng {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in cell.workload.bytes().chain([0]).chain(cell.target.bytes()) {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    Rng::new(seed ^ h)
+    Rng::new(seed ^ stats::fnv1a(cell.workload.bytes().chain([0]).chain(cell.target.bytes())))
 }
 
 fn measured(cell: &Cell) -> impl Iterator<Item = &RunRecord> {

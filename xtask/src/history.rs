@@ -12,11 +12,7 @@ use std::path::{Path, PathBuf};
 /// A short, stable name for a machine: runs are only comparable on the same one.
 pub fn fingerprint(m: &Machine) -> String {
     let text = format!("{}|{}|{}|{}|{}", m.cpu_model, m.cores, m.memory_bytes / (1 << 30), m.kernel, m.os);
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{:08x}", h >> 32)
+    format!("{:08x}", stats::fnv1a(text.bytes()) >> 32)
 }
 
 /// Copies a finished run into `dir` under a new name; never overwrites.

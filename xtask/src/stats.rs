@@ -32,6 +32,12 @@ impl Rng {
     }
 }
 
+/// FNV-1a: a stable 64-bit hash of bytes, for seeds and fingerprints that must not change
+/// between Rust releases (std's hasher may).
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// How many resamples a bootstrap takes: enough for stable 2.5/97.5 % percentiles.
 pub const RESAMPLES: usize = 2000;
 
