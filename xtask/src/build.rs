@@ -1,5 +1,7 @@
-//! Builds one cell (workload x target) into its own directory, reusing the previous build
-//! when nothing that feeds it changed (sources, runner, target file, toolchain versions).
+//! Builds one cell (workload x target) into a directory named by the content hash of what
+//! feeds it (sources, runner, target file, toolchain versions): an unchanged cell reuses
+//! its build, and the last few builds of a cell stay on disk so a baseline's artifacts can
+//! be re-run beside the new ones.
 
 use crate::paths;
 use crate::results::BuildRecord;
@@ -15,6 +17,8 @@ use std::time::{Duration, Instant};
 const BUILD_TIMEOUT: Duration = Duration::from_secs(900);
 /// How much of a failed build's log is shown in reports.
 const LOG_TAIL_LINES: usize = 40;
+/// Builds kept per cell (the newest by modification time).
+const KEEP_BUILDS: usize = 4;
 
 /// Everything a cell's build needs, resolved.
 #[derive(Debug, Clone)]
@@ -23,8 +27,11 @@ pub struct BuildJob {
     pub target: Target,
     pub source_dir: PathBuf,
     pub runner_dir: PathBuf,
-    /// The cell's directory: `out/`, `build.log`, `build.json`.
+    /// The cell's directory; each build lives in `<key prefix>/` below it with `out/`,
+    /// `build.log` and `build.json`.
     pub cell_dir: PathBuf,
+    /// The content hash of the build's inputs, or why it could not be computed.
+    pub key: Result<String, String>,
     pub binaries: BTreeMap<String, String>,
     /// Toolchain versions and resolved binaries: a change means a rebuild.
     pub toolchain: String,
@@ -32,27 +39,39 @@ pub struct BuildJob {
 
 impl BuildJob {
     pub fn new(root: &Path, workload: &Workload, target: &Target, binaries: BTreeMap<String, String>, toolchain: String) -> BuildJob {
-        BuildJob {
+        let mut job = BuildJob {
             workload: workload.name.clone(),
             source_dir: workload.source_dir(&target.source),
             runner_dir: paths::runners_dir(root).join(&target.source),
             cell_dir: paths::build_dir(root).join(&workload.name).join(&target.name),
+            key: Err(String::new()),
             target: target.clone(),
             binaries,
             toolchain,
-        }
+        };
+        job.key = if job.source_dir.is_dir() {
+            job.compute_key().map_err(|e| format!("cannot read the sources: {e}"))
+        } else {
+            Err(format!("no {} implementation: {} does not exist", target.source, job.source_dir.display()))
+        };
+        job
+    }
+
+    /// This build's directory: the cell's directory plus the key's first 16 hex digits.
+    pub fn build_dir(&self) -> PathBuf {
+        self.cell_dir.join(self.key.as_deref().map_or("unbuilt", |k| &k[..16]))
     }
 
     pub fn out_dir(&self) -> PathBuf {
-        self.cell_dir.join("out")
+        self.build_dir().join("out")
     }
 
     pub fn expand(&self, arg: &str) -> String {
         expand(arg, &self.source_dir, &self.runner_dir, &self.out_dir(), &self.binaries)
     }
 
-    /// The content hash that decides whether the previous build can be reused.
-    pub fn key(&self) -> std::io::Result<String> {
+    /// The content hash that decides whether an earlier build can be reused.
+    fn compute_key(&self) -> std::io::Result<String> {
         let mut h = Sha256::new();
         h.update(b"benchmatrix-build/1\0");
         h.update(std::fs::read(&self.target.file)?);
@@ -81,45 +100,36 @@ fn hash_tree(h: &mut Sha256, base: &Path, dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Builds the cell, or reuses the last successful build with the same key unless `force`.
+/// Builds the cell, or reuses the successful build with the same key unless `force`.
 pub fn build(job: &BuildJob, force: bool) -> BuildRecord {
-    let log_path = job.cell_dir.join("build.log");
-    let record_path = job.cell_dir.join("build.json");
-    let failed = |key: String, seconds: f64, message: String| BuildRecord {
-        cached: false,
-        ok: false,
-        key,
-        seconds,
-        artifact_bytes: None,
-        log_path: log_path.to_string_lossy().into_owned(),
-        log_tail: message,
-    };
-    if !job.source_dir.is_dir() {
-        return failed(String::new(), 0.0, format!("no {} implementation: {} does not exist", job.target.source, job.source_dir.display()));
-    }
-    let key = match job.key() {
-        Ok(k) => k,
-        Err(e) => return failed(String::new(), 0.0, format!("cannot read the sources: {e}")),
+    let dir = job.build_dir();
+    let log_path = dir.join("build.log");
+    let record_path = dir.join("build.json");
+    let failed = |key: String, message: String| BuildRecord { cached: false, ok: false, key, seconds: 0.0, artifact_bytes: None, log_path: log_path.to_string_lossy().into_owned(), log_tail: message };
+    let key = match &job.key {
+        Ok(k) => k.clone(),
+        Err(e) => return failed(String::new(), e.clone()),
     };
     if !force {
         if let Some(previous) = std::fs::read(&record_path).ok().and_then(|b| serde_json::from_slice::<BuildRecord>(&b).ok()) {
             if previous.ok && previous.key == key && job.out_dir().exists() {
+                touch(&dir);
                 return BuildRecord { cached: true, ..previous };
             }
         }
     }
 
     let started = Instant::now();
-    let _ = std::fs::remove_dir_all(&job.cell_dir);
+    let _ = std::fs::remove_dir_all(&dir);
     if let Err(e) = std::fs::create_dir_all(job.out_dir()) {
-        return failed(key, 0.0, format!("cannot create {}: {e}", job.out_dir().display()));
+        return failed(key, format!("cannot create {}: {e}", job.out_dir().display()));
     }
     let mut log = String::new();
     let mut ok = true;
     for step in &job.target.build {
         let argv: Vec<String> = step.argv.iter().map(|a| job.expand(a)).collect();
         log.push_str(&format!("$ {}\n", shell_quote(&argv)));
-        let (success, output) = run_step(&argv, &step.env.iter().map(|(k, v)| (k.clone(), job.expand(v))).collect::<Vec<_>>(), &job.cell_dir);
+        let (success, output) = run_step(&argv, &step.env.iter().map(|(k, v)| (k.clone(), job.expand(v))).collect::<Vec<_>>(), &dir);
         log.push_str(&output);
         if !success {
             ok = false;
@@ -127,17 +137,33 @@ pub fn build(job: &BuildJob, force: bool) -> BuildRecord {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let _ = std::fs::write(&log_path, &log);
     let artifact_bytes = job.target.run.artifact.as_ref().map(|a| PathBuf::from(job.expand(a))).and_then(|p| size_of(&p));
     if ok && job.target.run.artifact.is_some() && artifact_bytes.is_none() {
         ok = false;
         log.push_str("\nthe build succeeded but did not produce the artifact named in the target file\n");
     }
+    let _ = std::fs::write(&log_path, &log);
     let record = BuildRecord { cached: false, ok, key, seconds, artifact_bytes, log_path: log_path.to_string_lossy().into_owned(), log_tail: tail(&log, LOG_TAIL_LINES) };
     if ok {
         let _ = std::fs::write(&record_path, serde_json::to_vec_pretty(&record).expect("records serialise"));
+        prune(&job.cell_dir, KEEP_BUILDS);
     }
     record
+}
+
+/// Marks a build as recently used, so pruning keeps it.
+fn touch(dir: &Path) {
+    let _ = std::fs::File::open(dir).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
+/// Removes all but the `keep` most recently used builds of a cell.
+fn prune(cell_dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(cell_dir) else { return };
+    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = entries.flatten().filter(|e| e.path().is_dir()).filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
+    builds.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in builds.into_iter().skip(keep) {
+        let _ = std::fs::remove_dir_all(old);
+    }
 }
 
 /// Runs one build step with a timeout; returns success and the merged output.

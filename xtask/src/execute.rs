@@ -20,7 +20,7 @@ pub fn argv(job: &BuildJob, size: &SizeSpec) -> Vec<String> {
 pub fn request(job: &BuildJob, size: &SizeSpec) -> Request {
     let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| !job.target.run.env.contains_key(k)).collect();
     env.extend(job.target.run.env.iter().map(|(k, v)| (k.clone(), job.expand(v))));
-    Request { argv: argv(job, size), env, cwd: job.cell_dir.clone(), timeout_ms: measure::timeout_ms(size.timeout), capture_limit: CAPTURE_LIMIT }
+    Request { argv: argv(job, size), env, cwd: job.build_dir(), timeout_ms: measure::timeout_ms(size.timeout), capture_limit: CAPTURE_LIMIT }
 }
 
 /// Judges one run; `Ok` carries nothing, anything else the status and reason for the cell.
@@ -78,9 +78,8 @@ fn signal_name(sig: i32) -> &'static str {
 
 /// Runs a cell once and judges the run. Returns false when the cell failed (it then
 /// takes no further part in the session).
-pub fn run_once(launcher: &Path, job: &BuildJob, size: &SizeSpec, rule: &CompareRule, warmup: bool, seq: u32, cell: &mut Cell) -> bool {
-    let request = request(job, size);
-    let raw = match measure::run(launcher, &request) {
+pub fn run_once(launcher: &Path, request: &Request, size: &SizeSpec, rule: &CompareRule, warmup: bool, seq: u32, cell: &mut Cell) -> bool {
+    let raw = match measure::run(launcher, request) {
         Ok(raw) => raw,
         Err(e) => {
             cell.fail(Status::RunFailed, format!("could not be measured: {e}"));
@@ -89,7 +88,7 @@ pub fn run_once(launcher: &Path, job: &BuildJob, size: &SizeSpec, rule: &Compare
     };
     let transcript = protocol::parse(&raw.protocol);
     let verdict = judge(&raw, &transcript, rule, &size.expected, size.timeout.as_secs_f64());
-    cell.runs.push(RunRecord { seq, warmup, disturbed: false, argv: request.argv, raw, transcript });
+    cell.runs.push(RunRecord { seq, warmup, disturbed: false, argv: request.argv.clone(), raw, transcript });
     match verdict {
         Ok(()) => true,
         Err((status, reason, mismatch)) => {

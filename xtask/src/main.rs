@@ -67,6 +67,9 @@ enum Command {
         /// Append the finished run here (default: reports/history when writing under reports/).
         #[arg(long)]
         history: Option<PathBuf>,
+        /// With --baseline: re-run the baseline's builds still on disk in this session, interleaved.
+        #[arg(long, requires = "baseline")]
+        rerun_baseline: bool,
     },
     /// Compare two runs: regressions only where the whole 95 % interval is beyond the threshold.
     Compare {
@@ -129,7 +132,7 @@ fn main() {
     let cli = Cli::parse();
     let root = project_root();
     let code = match cli.command {
-        Command::Matrix { size, workloads, targets, runs, min_runs, max_runs, target_ci, seed, reference, warmup_runs, out, rebuild, quiet, fail_on_missing, baseline, history } => {
+        Command::Matrix { size, workloads, targets, runs, min_runs, max_runs, target_ci, seed, reference, warmup_runs, out, rebuild, quiet, fail_on_missing, baseline, history, rerun_baseline } => {
             let runs = match (runs, min_runs, max_runs) {
                 (Some(n), _, _) => Runs::fixed(n),
                 (None, None, None) => Runs::fixed(5),
@@ -141,7 +144,7 @@ fn main() {
             let seed = seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
             match std::env::current_exe() {
                 Ok(launcher) => {
-                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, seed, reference, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher, baseline, history };
+                    let opts = cmd::matrix::Options { size, workloads, targets, runs, warmup_runs, seed, reference, out, rebuild, quiet, fail_on_missing, command_line: args.clone(), launcher, baseline, history, rerun_baseline };
                     cmd::matrix::run(&root, &opts)
                 }
                 Err(e) => Err(anyhow::anyhow!("cannot find this executable to use as the launcher: {e}")),

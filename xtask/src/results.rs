@@ -25,6 +25,10 @@ pub struct Results {
     /// Each workload budget evaluated for each target.
     #[serde(default)]
     pub budgets: Vec<BudgetResult>,
+    /// With `--rerun-baseline`: the baseline's own builds, run again in this session,
+    /// interleaved with the cells above (same workload and target names).
+    #[serde(default)]
+    pub baseline_rerun: Vec<Cell>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ impl Runs {
 }
 
 /// One round: the active cells in a shuffled order.
-pub fn round(active: &[usize], rng: &mut Rng) -> Vec<usize> {
+pub fn round<T: Clone>(active: &[T], rng: &mut Rng) -> Vec<T> {
     let mut order = active.to_vec();
     rng.shuffle(&mut order);
     order

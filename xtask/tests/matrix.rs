@@ -80,6 +80,7 @@ fn options(out: &Path, rebuild: bool) -> Options {
         launcher: common::launcher(),
         baseline: None,
         history: None,
+        rerun_baseline: false,
     }
 }
 
@@ -297,4 +298,41 @@ fn history_round_trip() {
     let series = xtask::history::series(loaded.iter().map(|(_, r)| r), "quick", &xtask::history::fingerprint(&r.meta.machine));
     assert_eq!(series["echo/sh-ok/wall_ms"].len(), 2);
     assert!(xtask::history::series(loaded.iter().map(|(_, r)| r), "full", &xtask::history::fingerprint(&r.meta.machine)).is_empty());
+}
+
+#[test]
+fn a_baseline_is_re_run_in_the_same_session_when_its_builds_remain() {
+    let project = fixture();
+    let root = project.path();
+    let (_, base) = run(root, &root.join("base"), false);
+    let old_key = base.cells.iter().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().build.as_ref().unwrap().key.clone();
+    // A new implementation: a new build beside the old one.
+    std::fs::write(root.join("workloads/echo/sh/main.sh"), format!("{PROGRAM}\n# a change\n")).unwrap();
+    let mut opts = options(&root.join("new"), false);
+    opts.baseline = Some(root.join("base"));
+    opts.rerun_baseline = true;
+    let code = {
+        let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        matrix::run(root, &opts).unwrap()
+    };
+    assert_eq!(code, 1, "the fixture's failing cells still fail the run");
+    let new = results::load(&root.join("new")).unwrap();
+    let new_key = &new.cells.iter().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().build.as_ref().unwrap().key;
+    assert_ne!(&old_key, new_key);
+    assert!(root.join("target/benchmatrix/build/echo/sh-ok").join(&old_key[..16]).join("out").is_dir(), "the baseline's build is kept");
+    let twins: Vec<&str> = new.baseline_rerun.iter().map(|c| c.target.as_str()).collect();
+    assert_eq!(twins, ["sh-ok", "sh-ok2"], "ok baseline cells are re-run");
+    for twin in &new.baseline_rerun {
+        assert_eq!(twin.status, Status::Ok);
+        assert_eq!(twin.runs.len(), 3);
+        let key = &base.cells.iter().find(|c| c.target == twin.target && c.workload == "echo").unwrap().build.as_ref().unwrap().key;
+        assert!(twin.runs[0].argv.iter().any(|a| a.contains(&key[..16])), "the baseline's own build runs: {:?}", twin.runs[0].argv);
+    }
+    // Twins and new cells share the rotation.
+    let mut seqs: Vec<u32> = new.cells.iter().chain(&new.baseline_rerun).flat_map(|c| c.runs.iter().map(|r| r.seq)).collect();
+    seqs.sort();
+    assert_eq!(seqs, (0..seqs.len() as u32).collect::<Vec<_>>());
+    let comparison: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(root.join("new/compare.json")).unwrap()).unwrap();
+    assert!(comparison.base.label.contains("re-run in this session"));
+    assert!(comparison.metrics.iter().any(|m| m.target == "sh-ok"));
 }

@@ -4,6 +4,7 @@
 use crate::analysis;
 use crate::build::{self, BuildJob};
 use crate::execute;
+use crate::measure::Request;
 use crate::machine::{self, Machine};
 use crate::paths;
 use crate::plan::{self, Plan};
@@ -42,6 +43,39 @@ pub struct Options {
     pub baseline: Option<PathBuf>,
     /// Where finished runs are appended (default: reports/history for runs under reports/).
     pub history: Option<PathBuf>,
+    /// Re-run the baseline's builds (where they are still on disk) in this session,
+    /// interleaved with the new cells, and compare against those runs.
+    pub rerun_baseline: bool,
+}
+
+/// A slot of the rotation: a cell of this run, or a re-run baseline build.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Cell(usize),
+    Twin(usize),
+}
+
+/// For each ok baseline cell whose build is still on disk and that this run also has:
+/// an empty cell to collect its re-runs, the request that runs it as the baseline did,
+/// and this run's cell (for its size and comparison rule).
+fn baseline_twins<'a>(base: &Results, cells: &BTreeMap<usize, &'a Buildable>, opts: &Options) -> Vec<(Cell, Request, &'a Buildable)> {
+    let mut twins = Vec::new();
+    for b in cells.values() {
+        let Some(old) = base.cells.iter().find(|c| c.workload == b.job.workload && c.target == b.job.target.name && c.status == Status::Ok) else { continue };
+        let (Some(build), Some(first)) = (&old.build, old.runs.first()) else { continue };
+        if build.key.len() < 16 {
+            continue;
+        }
+        let dir = b.job.cell_dir.join(&build.key[..16]);
+        if !dir.join("out").is_dir() {
+            continue;
+        }
+        let mut request = execute::request(&b.job, b.workload.size(opts.size));
+        request.argv = first.argv.clone();
+        request.cwd = dir;
+        twins.push((Cell::new(&old.workload, &old.target), request, *b));
+    }
+    twins
 }
 
 /// A cell that can be built: indices into the plan plus the job.
@@ -121,37 +155,57 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     let budgets: Vec<(String, Vec<crate::spec::Budget>)> = plan.workloads.iter().filter_map(|(n, w)| w.as_ref().ok().map(|w| (n.clone(), w.budgets.clone()))).collect();
     let mut rng = Rng::new(opts.seed);
     let by_cell: BTreeMap<usize, &Buildable> = buildable.iter().filter(|b| built.contains(&b.cell)).map(|b| (b.cell, b)).collect();
-    let mut active: Vec<usize> = by_cell.keys().copied().collect();
+    // What each slot of the rotation runs: a cell of this run, or a baseline build re-run.
+    let mut slots: Vec<(Slot, Request, &Buildable)> = by_cell.iter().map(|(&i, b)| (Slot::Cell(i), execute::request(&b.job, b.workload.size(opts.size)), *b)).collect();
+    if opts.rerun_baseline {
+        if let Some((_, base)) = &baseline {
+            for (twin, request, b) in baseline_twins(base, &by_cell, opts) {
+                slots.push((Slot::Twin(results.baseline_rerun.len()), request, b));
+                results.baseline_rerun.push(twin);
+            }
+            if !opts.quiet {
+                eprintln!("re-running {} baseline build(s) in this session", results.baseline_rerun.len());
+            }
+        }
+    }
+    let mut active: Vec<usize> = (0..slots.len()).collect();
     let bar = progress(show, active.len() as u64 * u64::from(opts.warmup_runs + opts.runs.max), "run");
     let mut seq = 0u32;
-    let run = |index: usize, warmup: bool, results: &mut Results, seq: &mut u32| -> bool {
-        let b = by_cell[&index];
-        bar.set_message(format!("{} × {}{}", b.job.workload, b.job.target.name, if warmup { " (warm-up)" } else { "" }));
-        let ok = execute::run_once(launcher, &b.job, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, &mut results.cells[index]);
+    let run = |slot: usize, warmup: bool, results: &mut Results, seq: &mut u32| -> bool {
+        let (which, request, b) = &slots[slot];
+        let (cell, label) = match which {
+            Slot::Cell(i) => (&mut results.cells[*i], ""),
+            Slot::Twin(j) => (&mut results.baseline_rerun[*j], " (baseline)"),
+        };
+        bar.set_message(format!("{} × {}{label}{}", cell.workload, cell.target, if warmup { " (warm-up)" } else { "" }));
+        let ok = execute::run_once(launcher, request, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, cell);
         *seq += 1;
         bar.inc(1);
         if !ok {
-            let cell = &results.cells[index];
-            bar.suspend(|| if !opts.quiet { eprintln!("{} × {}: {}", cell.workload, cell.target, cell.status.as_str()) });
+            bar.suspend(|| if !opts.quiet { eprintln!("{} × {}{label}: {}", cell.workload, cell.target, cell.status.as_str()) });
         }
         ok
     };
+    let wall_of = |results: &Results, slot: usize| match slots[slot].0 {
+        Slot::Cell(i) => analysis::wall_ms(&results.cells[i]),
+        Slot::Twin(j) => analysis::wall_ms(&results.baseline_rerun[j]),
+    };
     for _ in 0..opts.warmup_runs {
-        for index in schedule::round(&active, &mut rng) {
-            if !run(index, true, &mut results, &mut seq) {
-                active.retain(|&i| i != index);
+        for slot in schedule::round(&active, &mut rng) {
+            if !run(slot, true, &mut results, &mut seq) {
+                active.retain(|&i| i != slot);
             }
             results::save(&results_path, &results)?;
         }
     }
     for done in 0..opts.runs.max {
-        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &analysis::wall_ms(&results.cells[i]), &opts.runs, &mut rng)).collect();
+        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &wall_of(&results, i), &opts.runs, &mut rng)).collect();
         if wanted.is_empty() {
             break;
         }
-        for index in schedule::round(&wanted, &mut rng) {
-            if !run(index, false, &mut results, &mut seq) {
-                active.retain(|&i| i != index);
+        for slot in schedule::round(&wanted, &mut rng) {
+            if !run(slot, false, &mut results, &mut seq) {
+                active.retain(|&i| i != slot);
             }
             // Every run is on disk as soon as it ends: an interrupted session loses nothing.
             results::save(&results_path, &results)?;
@@ -159,8 +213,11 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
         analysis::analyse(&mut results, &budgets);
     }
     bar.finish_and_clear();
-    for &index in &active {
-        results.cells[index].status = Status::Ok;
+    for &slot in &active {
+        match slots[slot].0 {
+            Slot::Cell(i) => results.cells[i].status = Status::Ok,
+            Slot::Twin(j) => results.baseline_rerun[j].status = Status::Ok,
+        }
     }
     analysis::analyse(&mut results, &budgets);
 
@@ -194,7 +251,17 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
             quiet: false,
             ..Default::default()
         };
-        compared = super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), &results, &copts);
+        compared = if results.baseline_rerun.is_empty() {
+            super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), &results, &copts)
+        } else {
+            // Same-session comparison: the baseline's builds as re-run here, against the new cells.
+            let mut rerun = results.clone();
+            rerun.cells = std::mem::take(&mut rerun.baseline_rerun);
+            rerun.targets = base.targets.clone();
+            let mut new = results.clone();
+            new.baseline_rerun.clear();
+            super::compare::compare_loaded(&format!("{} (re-run in this session)", path.display()), &rerun, &out_dir.display().to_string(), &new, &copts)
+        };
         if compared == super::EXIT_BAD_INPUT {
             return Ok(compared);
         }
@@ -340,7 +407,7 @@ fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
             cells.push(cell);
         }
     }
-    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells, budgets: Vec::new() }, buildable)
+    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells, budgets: Vec::new(), baseline_rerun: Vec::new() }, buildable)
 }
 
 fn toolchain_fingerprint(target: &Target, binaries: &BTreeMap<String, String>, version: &str, versions: &[String]) -> String {

@@ -256,7 +256,7 @@ mod sys {
         let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else { return };
         // (start, end, droppable) of the current mapping while its fields are read.
         let mut current: Option<(usize, usize, bool)> = None;
-        let mut drop_range = |(start, end, droppable): (usize, usize, bool), anonymous_kib: u64| {
+        let drop_range = |(start, end, droppable): (usize, usize, bool), anonymous_kib: u64| {
             // Only file pages that were never written: re-reading them from the page cache
             // gives the same bytes.
             if droppable && anonymous_kib == 0 {
