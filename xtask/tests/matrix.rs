@@ -336,3 +336,20 @@ fn a_baseline_is_re_run_in_the_same_session_when_its_builds_remain() {
     assert!(comparison.base.label.contains("re-run in this session"));
     assert!(comparison.metrics.iter().any(|m| m.target == "sh-ok"));
 }
+
+#[test]
+fn a_reference_target_gives_every_cell_a_ratio_and_an_unknown_one_is_bad_input() {
+    let project = fixture();
+    let mut opts = options(&project.path().join("out"), false);
+    opts.reference = Some("sh-ok2".into());
+    let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    matrix::run(project.path(), &opts).unwrap();
+    let r = results::load(&project.path().join("out")).unwrap();
+    let ratio = |t: &str| r.cells.iter().find(|c| c.workload == "echo" && c.target == t).unwrap().summary.as_ref().unwrap().vs_reference.unwrap();
+    assert_eq!(ratio("sh-ok2").value, 1.0);
+    let other = ratio("sh-ok");
+    assert!(other.lo <= other.value && other.value <= other.hi && other.value > 0.0);
+    opts.reference = Some("no-such-target".into());
+    opts.out = Some(project.path().join("out2"));
+    assert_eq!(matrix::run(project.path(), &opts).unwrap(), 2);
+}

@@ -255,8 +255,10 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
             super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), &results, &copts)
         } else {
             // Same-session comparison: the baseline's builds as re-run here, against the new cells.
+            // Cells that were not re-run (not ok in the baseline) keep the baseline's record.
             let mut rerun = results.clone();
-            rerun.cells = std::mem::take(&mut rerun.baseline_rerun);
+            let twins = std::mem::take(&mut rerun.baseline_rerun);
+            rerun.cells = base.cells.iter().map(|c| twins.iter().find(|t| t.workload == c.workload && t.target == c.target).unwrap_or(c).clone()).collect();
             rerun.targets = base.targets.clone();
             let mut new = results.clone();
             new.baseline_rerun.clear();
