@@ -112,7 +112,6 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     };
     let out_dir = output_dir(root, opts)?;
     let results_path = out_dir.join("results.json");
-    let launcher = &opts.launcher;
 
     let (mut results, buildable) = skeleton(&plan, opts);
     results::save(&results_path, &results)?;
@@ -121,7 +120,65 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
         preface(&results);
     }
 
-    // Builds run side by side (one per core); nothing is measured while they run.
+    let built = build_all(&mut results, &buildable, opts, show);
+    results::save(&results_path, &results)?;
+
+    // Runs one at a time (two measured programs on a 2-core machine disturb each other),
+    // interleaved: every active cell once per round, each round in a shuffled order.
+    let budgets: Vec<(String, Vec<crate::spec::Budget>)> = plan.workloads.iter().filter_map(|(n, w)| w.as_ref().ok().map(|w| (n.clone(), w.budgets.clone()))).collect();
+    let by_cell: BTreeMap<usize, &Buildable> = buildable.iter().filter(|b| built.contains(&b.cell)).map(|b| (b.cell, b)).collect();
+    // What each slot of the rotation runs: a cell of this run, or a baseline build re-run.
+    let mut slots: Vec<(Slot, Request, &Buildable)> = by_cell.iter().map(|(&i, b)| (Slot::Cell(i), execute::request(&b.job, b.workload.size(opts.size)), *b)).collect();
+    if let (true, Some((_, base))) = (opts.rerun_baseline, &baseline) {
+        for (twin, request, b) in baseline_twins(base, &by_cell, opts) {
+            slots.push((Slot::Twin(results.baseline_rerun.len()), request, b));
+            results.baseline_rerun.push(twin);
+        }
+        if !opts.quiet {
+            eprintln!("re-running {} baseline build(s) in this session", results.baseline_rerun.len());
+        }
+    }
+    run_all(&mut results, &results_path, &slots, &budgets, opts, show)?;
+
+    results.meta.finished = Some(machine::utc_now().0);
+    results.meta.complete = true;
+    results::save(&results_path, &results)?;
+    let index = report::html::write(root, &results, &out_dir)?;
+    update_latest(root, &out_dir);
+    let history_dir = opts.history.clone().or_else(|| out_dir.starts_with(paths::reports_dir(root)).then(|| paths::reports_dir(root).join("history")));
+    if let Some(dir) = history_dir {
+        let stored = crate::history::append(&dir, &results)?;
+        if !opts.quiet {
+            eprintln!("history: {}", paths::display(root, &stored));
+        }
+    }
+
+    let missing_required: Vec<&TargetRecord> = results.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })).collect();
+    if !opts.quiet {
+        print!("{}", report::terminal::summary(&results));
+        println!("results: {}", paths::display(root, &results_path));
+    }
+    println!("report:  {}", paths::display(root, &index));
+    let failed = results.cells.iter().any(|c| c.status.is_failure());
+    let compared = match &baseline {
+        Some((path, base)) => compare_with_baseline(path, base, &results, &out_dir, opts),
+        None => super::EXIT_OK,
+    };
+    if compared == super::EXIT_BAD_INPUT {
+        return Ok(compared);
+    }
+    if opts.fail_on_missing && !missing_required.is_empty() {
+        for t in &missing_required {
+            eprintln!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name);
+        }
+        return Ok(super::EXIT_FAILED);
+    }
+    Ok(if failed || compared == super::EXIT_FAILED { super::EXIT_FAILED } else { super::EXIT_OK })
+}
+
+/// Builds every buildable cell, side by side (one per core; nothing is measured meanwhile),
+/// records each build in its cell, and returns the cells that built.
+fn build_all(results: &mut Results, buildable: &[Buildable], opts: &Options, show: bool) -> Vec<usize> {
     let bar = progress(show, buildable.len() as u64, "build");
     let records = Mutex::new(Vec::new());
     let queue = Mutex::new(buildable.iter());
@@ -148,26 +205,13 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
         }
         cell.build = Some(record);
     }
-    results::save(&results_path, &results)?;
+    built
+}
 
-    // Runs one at a time (two measured programs on a 2-core machine disturb each other),
-    // interleaved: every active cell once per round, each round in a shuffled order.
-    let budgets: Vec<(String, Vec<crate::spec::Budget>)> = plan.workloads.iter().filter_map(|(n, w)| w.as_ref().ok().map(|w| (n.clone(), w.budgets.clone()))).collect();
+/// The warm-up round, then measured rounds until every slot has its runs (or failed);
+/// every run is saved as it ends, the figures are recomputed after each round.
+fn run_all(results: &mut Results, results_path: &Path, slots: &[(Slot, Request, &Buildable)], budgets: &[(String, Vec<crate::spec::Budget>)], opts: &Options, show: bool) -> anyhow::Result<()> {
     let mut rng = Rng::new(opts.seed);
-    let by_cell: BTreeMap<usize, &Buildable> = buildable.iter().filter(|b| built.contains(&b.cell)).map(|b| (b.cell, b)).collect();
-    // What each slot of the rotation runs: a cell of this run, or a baseline build re-run.
-    let mut slots: Vec<(Slot, Request, &Buildable)> = by_cell.iter().map(|(&i, b)| (Slot::Cell(i), execute::request(&b.job, b.workload.size(opts.size)), *b)).collect();
-    if opts.rerun_baseline {
-        if let Some((_, base)) = &baseline {
-            for (twin, request, b) in baseline_twins(base, &by_cell, opts) {
-                slots.push((Slot::Twin(results.baseline_rerun.len()), request, b));
-                results.baseline_rerun.push(twin);
-            }
-            if !opts.quiet {
-                eprintln!("re-running {} baseline build(s) in this session", results.baseline_rerun.len());
-            }
-        }
-    }
     let mut active: Vec<usize> = (0..slots.len()).collect();
     let bar = progress(show, active.len() as u64 * u64::from(opts.warmup_runs + opts.runs.max), "run");
     let mut seq = 0u32;
@@ -178,7 +222,7 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
             Slot::Twin(j) => (&mut results.baseline_rerun[*j], " (baseline)"),
         };
         bar.set_message(format!("{} × {}{label}{}", cell.workload, cell.target, if warmup { " (warm-up)" } else { "" }));
-        let ok = execute::run_once(launcher, request, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, cell);
+        let ok = execute::run_once(&opts.launcher, request, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, cell);
         *seq += 1;
         bar.inc(1);
         if !ok {
@@ -192,25 +236,25 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
     };
     for _ in 0..opts.warmup_runs {
         for slot in schedule::round(&active, &mut rng) {
-            if !run(slot, true, &mut results, &mut seq) {
+            if !run(slot, true, results, &mut seq) {
                 active.retain(|&i| i != slot);
             }
-            results::save(&results_path, &results)?;
+            results::save(results_path, results)?;
         }
     }
     for done in 0..opts.runs.max {
-        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &wall_of(&results, i), &opts.runs, &mut rng)).collect();
+        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &wall_of(results, i), &opts.runs, &mut rng)).collect();
         if wanted.is_empty() {
             break;
         }
         for slot in schedule::round(&wanted, &mut rng) {
-            if !run(slot, false, &mut results, &mut seq) {
+            if !run(slot, false, results, &mut seq) {
                 active.retain(|&i| i != slot);
             }
             // Every run is on disk as soon as it ends: an interrupted session loses nothing.
-            results::save(&results_path, &results)?;
+            results::save(results_path, results)?;
         }
-        analysis::analyse(&mut results, &budgets);
+        analysis::analyse(results, budgets);
     }
     bar.finish_and_clear();
     for &slot in &active {
@@ -219,62 +263,27 @@ pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
             Slot::Twin(j) => results.baseline_rerun[j].status = Status::Ok,
         }
     }
-    analysis::analyse(&mut results, &budgets);
+    analysis::analyse(results, budgets);
+    Ok(())
+}
 
-    results.meta.finished = Some(machine::utc_now().0);
-    results.meta.complete = true;
-    results::save(&results_path, &results)?;
-    let index = report::html::write(root, &results, &out_dir)?;
-    update_latest(root, &out_dir);
-    let history_dir = opts.history.clone().or_else(|| out_dir.starts_with(paths::reports_dir(root)).then(|| paths::reports_dir(root).join("history")));
-    if let Some(dir) = history_dir {
-        let stored = crate::history::append(&dir, &results)?;
-        if !opts.quiet {
-            eprintln!("history: {}", paths::display(root, &stored));
-        }
+/// Compares the finished run with the baseline (against its re-runs when there are any),
+/// writing compare.json and compare.md into the run directory; returns compare's exit code.
+fn compare_with_baseline(path: &Path, base: &Results, results: &Results, out_dir: &Path, opts: &Options) -> i32 {
+    println!("\ncompared with {}:", path.display());
+    let copts = super::compare::Options { json: Some(out_dir.join("compare.json")), markdown: Some(out_dir.join("compare.md")), history: opts.history.clone(), quiet: false, ..Default::default() };
+    if results.baseline_rerun.is_empty() {
+        return super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), results, &copts);
     }
-
-    let missing_required: Vec<&TargetRecord> = results.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })).collect();
-    if !opts.quiet {
-        print!("{}", report::terminal::summary(&results));
-        println!("results: {}", paths::display(root, &results_path));
-    }
-    println!("report:  {}", paths::display(root, &index));
-    let failed = results.cells.iter().any(|c| c.status.is_failure());
-    let mut compared = super::EXIT_OK;
-    if let Some((path, base)) = &baseline {
-        println!("\ncompared with {}:", path.display());
-        let copts = super::compare::Options {
-            json: Some(out_dir.join("compare.json")),
-            markdown: Some(out_dir.join("compare.md")),
-            history: opts.history.clone(),
-            quiet: false,
-            ..Default::default()
-        };
-        compared = if results.baseline_rerun.is_empty() {
-            super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), &results, &copts)
-        } else {
-            // Same-session comparison: the baseline's builds as re-run here, against the new cells.
-            // Cells that were not re-run (not ok in the baseline) keep the baseline's record.
-            let mut rerun = results.clone();
-            let twins = std::mem::take(&mut rerun.baseline_rerun);
-            rerun.cells = base.cells.iter().map(|c| twins.iter().find(|t| t.workload == c.workload && t.target == c.target).unwrap_or(c).clone()).collect();
-            rerun.targets = base.targets.clone();
-            let mut new = results.clone();
-            new.baseline_rerun.clear();
-            super::compare::compare_loaded(&format!("{} (re-run in this session)", path.display()), &rerun, &out_dir.display().to_string(), &new, &copts)
-        };
-        if compared == super::EXIT_BAD_INPUT {
-            return Ok(compared);
-        }
-    }
-    if opts.fail_on_missing && !missing_required.is_empty() {
-        for t in &missing_required {
-            eprintln!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name);
-        }
-        return Ok(super::EXIT_FAILED);
-    }
-    Ok(if failed || compared == super::EXIT_FAILED { super::EXIT_FAILED } else { super::EXIT_OK })
+    // Same-session comparison: the baseline's builds as re-run here, against the new cells.
+    // Cells that were not re-run (not ok in the baseline) keep the baseline's record.
+    let mut rerun = results.clone();
+    let twins = std::mem::take(&mut rerun.baseline_rerun);
+    rerun.cells = base.cells.iter().map(|c| twins.iter().find(|t| t.workload == c.workload && t.target == c.target).unwrap_or(c).clone()).collect();
+    rerun.targets = base.targets.clone();
+    let mut new = results.clone();
+    new.baseline_rerun.clear();
+    super::compare::compare_loaded(&format!("{} (re-run in this session)", path.display()), &rerun, &out_dir.display().to_string(), &new, &copts)
 }
 
 /// Before the work: what cannot be built, said once per file or target.
