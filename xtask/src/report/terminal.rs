@@ -7,7 +7,10 @@ use std::fmt::Write;
 
 /// Header row, then one row per target.
 fn table(results: &Results) -> Vec<Vec<String>> {
-    let workloads: Vec<&str> = results.workloads.iter().map(|w| w.name.as_str()).collect();
+    // The runtime floor (noop) goes last: it is context for the others, not one of them.
+    let mut ordered: Vec<&crate::results::WorkloadRecord> = results.workloads.iter().collect();
+    ordered.sort_by_key(|w| view::is_baseline(&w.category));
+    let workloads: Vec<&str> = ordered.iter().map(|w| w.name.as_str()).collect();
     let mut rows: Vec<Vec<String>> = vec![std::iter::once("target".to_string()).chain(workloads.iter().map(|w| w.to_string())).collect()];
     for t in &results.targets {
         let mut row = vec![t.name.clone()];
