@@ -129,6 +129,9 @@ fn main() {
     if args.get(1).map(String::as_str) == Some(MODE_ARG) {
         cmd::launch::run(args.get(2).map_or("", String::as_str));
     }
+    // Like any Unix filter: `cargo xtask history | head` ends quietly instead of panicking
+    // on a closed pipe (Rust ignores SIGPIPE by default).
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
     let root = project_root();
     let code = match cli.command {
