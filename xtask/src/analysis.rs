@@ -25,6 +25,14 @@ pub fn wall_ms(cell: &Cell) -> Vec<f64> {
     measured(cell).map(|r| r.raw.wall_ns as f64 / 1e6).collect()
 }
 
+pub fn cpu_ms(cell: &Cell) -> Vec<f64> {
+    measured(cell).map(|r| r.raw.cpu_us() as f64 / 1e3).collect()
+}
+
+pub fn rss_kib(cell: &Cell) -> Vec<f64> {
+    measured(cell).map(|r| r.raw.max_rss_kib as f64).collect()
+}
+
 fn iteration_stats(samples_ns: &[u64], rng: &mut Rng) -> Option<IterationStats> {
     if samples_ns.is_empty() {
         return None;
@@ -63,15 +71,13 @@ pub fn summarise_cell(cell: &mut Cell, seed: u64) {
         return;
     }
     let mut rng = cell_rng(seed, cell);
-    let cpu: Vec<f64> = measured(cell).map(|r| r.raw.cpu_us() as f64 / 1e3).collect();
-    let rss: Vec<f64> = measured(cell).map(|r| r.raw.max_rss_kib as f64).collect();
     let startup: Vec<f64> = measured(cell).filter_map(|r| r.transcript.ready_ns).map(|ns| ns as f64 / 1e6).collect();
     let iterations: Vec<u64> = measured(cell).flat_map(|r| r.transcript.iterations.iter().filter(|i| !i.warmup).map(|i| i.ns)).collect();
     cell.summary = Some(CellSummary {
         runs: measured(cell).count() as u32,
         wall_ms: stats::summarise(&wall_ms(cell), &mut rng),
-        cpu_ms: stats::summarise(&cpu, &mut rng),
-        max_rss_kib: stats::summarise(&rss, &mut rng),
+        cpu_ms: stats::summarise(&cpu_ms(cell), &mut rng),
+        max_rss_kib: stats::summarise(&rss_kib(cell), &mut rng),
         startup_ms: (!startup.is_empty()).then(|| stats::summarise(&startup, &mut rng)),
         iterations: iteration_stats(&iterations, &mut rng),
         disturbed_runs: measured(cell).filter(|r| r.disturbed).count() as u32,

@@ -10,15 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The metrics compared, with how to read each from a cell's measured runs.
-pub const METRICS: [(&str, fn(&Cell) -> Vec<f64>); 3] = [("wall_ms", analysis::wall_ms), ("cpu_ms", cpu_ms), ("peak_rss_kib", rss_kib)];
-
-fn cpu_ms(cell: &Cell) -> Vec<f64> {
-    cell.runs.iter().filter(|r| !r.warmup).map(|r| r.raw.cpu_us() as f64 / 1e3).collect()
-}
-
-fn rss_kib(cell: &Cell) -> Vec<f64> {
-    cell.runs.iter().filter(|r| !r.warmup).map(|r| r.raw.max_rss_kib as f64).collect()
-}
+pub const METRICS: [(&str, fn(&Cell) -> Vec<f64>); 3] = [("wall_ms", analysis::wall_ms), ("cpu_ms", analysis::cpu_ms), ("peak_rss_kib", analysis::rss_kib)];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Side {
@@ -220,7 +212,7 @@ pub fn text(c: &Comparison, all: bool) -> String {
 /// A Markdown table fit for a CI job summary.
 pub fn markdown(c: &Comparison) -> String {
     use std::fmt::Write;
-    let esc = |s: &str| s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ");
+    let esc = crate::report::terminal::md;
     let mut out = format!("### benchmatrix compare: {} regression(s), {} improvement(s)\n\n", c.regressions(), c.improvements());
     let _ = writeln!(out, "base `{}` ({}) → new `{}` ({})\n", esc(&c.base.label), c.base.started, esc(&c.new.label), c.new.started);
     if !c.status_changes.is_empty() || !c.only_in_base.is_empty() || !c.only_in_new.is_empty() || !c.toolchain_changes.is_empty() {

@@ -96,8 +96,9 @@ fn budget_lines(results: &Results) -> Vec<String> {
         .collect()
 }
 
-/// Markdown cells: pipes and newlines would break the table; angle brackets would be HTML.
-fn md(text: &str) -> String {
+/// Untrusted text for a Markdown cell: pipes and newlines would break the table, angle
+/// brackets would be HTML.
+pub fn md(text: &str) -> String {
     text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
 }
 
