@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace bm {
 
@@ -46,8 +47,16 @@ public:
         return *value;
     }
 
+    // The index of the current iteration, 0-based, warm-ups included. With bm.cycle=D the
+    // workload works on unit iteration() % D.
+    int64_t iteration() const { return iteration_; }
+
+    // Set by the runner before each iteration (the workload only ever sees a const Params&).
+    void set_iteration(int64_t i) { iteration_ = i; }
+
 private:
     std::map<std::string, std::string> values_;
+    int64_t iteration_ = 0;
 };
 
 // Tells the optimiser that `value` is read and may have been written, so the work producing it
@@ -77,7 +86,7 @@ inline void protocol_line(const std::string& line) {
 
 // Runs the whole protocol around `run`; returns the process exit status.
 inline int main(int argc, char** argv, std::string (*run)(const Params&)) {
-    int64_t warmup = 0, iterations = 1;
+    int64_t warmup = 0, iterations = 1, cycle = 1;
     std::map<std::string, std::string> values;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -88,6 +97,8 @@ inline int main(int argc, char** argv, std::string (*run)(const Params&)) {
             warmup = count_arg(key, value, 0);
         } else if (key == "bm.iterations") {
             iterations = count_arg(key, value, 1);
+        } else if (key == "bm.cycle") {
+            cycle = count_arg(key, value, 1);
         } else if (key.rfind("bm.", 0) == 0) {
             // A mistyped runner option must not silently change what is measured.
             usage_error("unknown runner option " + key);
@@ -95,11 +106,17 @@ inline int main(int argc, char** argv, std::string (*run)(const Params&)) {
             values[key] = value;
         }
     }
+    if (cycle > warmup + iterations)
+        usage_error("bm.cycle=" + std::to_string(cycle) + " is more than bm.warmup + bm.iterations = " +
+                    std::to_string(warmup + iterations));
     Params params(std::move(values));
 
     protocol_line("#bm ready");
-    std::string first;
+    // The results of iterations 0..cycle; every later one is compared with the one a cycle
+    // before, which (by induction) equals units[i % cycle]. Only `cycle` results are kept.
+    std::vector<std::string> units;
     for (int64_t i = 0; i < warmup + iterations; ++i) {
+        params.set_iteration(i);
         auto start = std::chrono::steady_clock::now();
         keep(params);
         std::string result = run(params);
@@ -108,15 +125,17 @@ inline int main(int argc, char** argv, std::string (*run)(const Params&)) {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
         protocol_line("#bm iter " + std::to_string(i) + (i < warmup ? " warmup " : " measured ") +
                       std::to_string(ns));
-        if (i == 0) {
-            first = std::move(result);
-        } else if (result != first) {
+        if (i < cycle) {
+            units.push_back(std::move(result));
+        } else if (result != units[static_cast<size_t>(i % cycle)]) {
             protocol_line("#bm error nondeterministic result at iteration " + std::to_string(i));
             return 3;
         }
     }
-    std::fwrite(first.data(), 1, first.size(), stdout);
-    if (!first.empty() && first.back() != '\n') std::fputc('\n', stdout);
+    for (const std::string& unit : units) {
+        std::fwrite(unit.data(), 1, unit.size(), stdout);
+        if (!unit.empty() && unit.back() != '\n') std::fputc('\n', stdout);
+    }
     protocol_line("#bm done");
     return std::ferror(stdout) ? 1 : 0;
 }

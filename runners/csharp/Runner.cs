@@ -18,6 +18,9 @@ public static class Runner
             this.values = values;
         }
 
+        /// <summary>The index of the current iteration, 0-based, warm-ups included; with bm.cycle=D the unit is Iteration % D.</summary>
+        public long Iteration { get; internal set; }
+
         /// <summary>The integer parameter <paramref name="key"/>; a missing or malformed one ends the program with status 2.</summary>
         public long Int(string key)
         {
@@ -70,7 +73,7 @@ public static class Runner
     /// <summary>Runs the whole protocol around <paramref name="run"/>; returns the exit status.</summary>
     public static int Run(string[] args, Func<Params, string> run)
     {
-        int warmup = 0, iterations = 1;
+        int warmup = 0, iterations = 1, cycle = 1;
         var values = new Dictionary<string, string>();
         foreach (string arg in args)
         {
@@ -82,19 +85,27 @@ public static class Runner
                 warmup = Count(key, value, 0);
             else if (key == "bm.iterations")
                 iterations = Count(key, value, 1);
+            else if (key == "bm.cycle")
+                cycle = Count(key, value, 1);
             else if (key.StartsWith("bm.", StringComparison.Ordinal))
                 // A mistyped runner option must not silently change what is measured.
                 Fail("unknown runner option " + key);
             else
                 values[key] = value;
         }
+        long total = (long)warmup + iterations;
+        if (cycle > total)
+            Fail("bm.cycle=" + cycle + " is more than bm.warmup + bm.iterations = " + total);
         var parameters = new Params(values);
 
         Line("#bm ready");
-        string first = null;
-        for (int i = 0; i < warmup + iterations; i++)
+        // The results of iterations 0..cycle; every later one is compared with the one a cycle
+        // before, which (by induction) equals units[i % cycle]. Only `cycle` results are kept.
+        var units = new string[cycle];
+        for (long i = 0; i < total; i++)
         {
             string result;
+            parameters.Iteration = i;
             long start = Stopwatch.GetTimestamp();
             try
             {
@@ -107,18 +118,21 @@ public static class Runner
             }
             long elapsed = Stopwatch.GetTimestamp() - start;
             Line("#bm iter " + i + (i < warmup ? " warmup " : " measured ") + Nanoseconds(elapsed));
-            // Comparing every result with the first keeps the work observable to the JIT.
-            if (first == null)
-                first = result;
-            else if (!string.Equals(first, result, StringComparison.Ordinal))
+            // Comparing every result with an earlier one keeps the work observable to the JIT.
+            if (i < cycle)
+                units[i] = result;
+            else if (!string.Equals(units[i % cycle], result, StringComparison.Ordinal))
             {
                 Line("#bm error nondeterministic result at iteration " + i);
                 return 3;
             }
         }
-        Out.Write(first);
-        if (first.Length > 0 && first[first.Length - 1] != '\n')
-            Out.Write('\n');
+        foreach (string unit in units)
+        {
+            Out.Write(unit);
+            if (unit.Length > 0 && unit[unit.Length - 1] != '\n')
+                Out.Write('\n');
+        }
         Line("#bm done");
         return 0;
     }

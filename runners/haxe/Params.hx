@@ -6,6 +6,10 @@ class ParamError extends haxe.Exception {}
 class Params {
 	final values:Map<String, String>;
 
+	/** The index of the current iteration, 0-based, warm-ups included; with bm.cycle=D the unit is iteration % D. Set by the runner. **/
+	@:allow(Main)
+	public var iteration(default, null):Int = 0;
+
 	public function new(values:Map<String, String>) {
 		this.values = values;
 	}

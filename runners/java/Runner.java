@@ -19,9 +19,15 @@ public final class Runner {
     /** The workload's parameters (the arguments without the runner's bm.* keys). */
     public static final class Params {
         private final Map<String, String> values;
+        private long iteration;
 
         Params(Map<String, String> values) {
             this.values = values;
+        }
+
+        /** The index of the current iteration, 0-based, warm-ups included; with bm.cycle=D the unit is iteration() % D. */
+        public long iteration() {
+            return iteration;
         }
 
         /** The integer parameter {@code key}; a missing or malformed one ends the program with status 2. */
@@ -68,6 +74,7 @@ public final class Runner {
     public static void main(String[] args, Workload workload) {
         int warmup = 0;
         int iterations = 1;
+        int cycle = 1;
         Map<String, String> values = new HashMap<>();
         for (String arg : args) {
             int eq = arg.indexOf('=');
@@ -80,6 +87,8 @@ public final class Runner {
                 warmup = count(key, value, 0);
             } else if (key.equals("bm.iterations")) {
                 iterations = count(key, value, 1);
+            } else if (key.equals("bm.cycle")) {
+                cycle = count(key, value, 1);
             } else if (key.startsWith("bm.")) {
                 // A mistyped runner option must not silently change what is measured.
                 fail("unknown runner option " + key);
@@ -87,38 +96,56 @@ public final class Runner {
                 values.put(key, value);
             }
         }
+        long total = (long) warmup + iterations;
+        if (cycle > total) {
+            fail("bm.cycle=" + cycle + " is more than bm.warmup + bm.iterations = " + total);
+        }
         Params params = new Params(values);
 
+        // Protocol lines are built with a StringBuilder, not `+`: javac compiles `+` to an
+        // invokedynamic StringConcatFactory call site whose one-off bootstrap (class loading,
+        // method-handle spinning) would otherwise run between the timed iterations.
+        StringBuilder line = new StringBuilder(64);
         OUT.print("#bm ready\n");
         OUT.flush();
-        String first = null;
-        int total = warmup + iterations;
-        for (int i = 0; i < total; i++) {
+        // The results of iterations 0..cycle; every later one is compared with the one a cycle
+        // before, which (by induction) equals units[i % cycle]. Only `cycle` results are kept.
+        String[] units = new String[cycle];
+        for (long i = 0; i < total; i++) {
             String result;
+            params.iteration = i;
             long start = System.nanoTime();
             try {
                 result = workload.run(params);
             } catch (RuntimeException | Error e) {
-                OUT.print("#bm error " + String.valueOf(e).replace('\n', ' ') + "\n");
+                line.setLength(0);
+                line.append("#bm error ").append(String.valueOf(e).replace('\n', ' ')).append('\n');
+                OUT.print(line);
                 OUT.flush();
                 System.exit(1);
                 return;
             }
             long elapsed = System.nanoTime() - start;
-            OUT.print("#bm iter " + i + (i < warmup ? " warmup " : " measured ") + elapsed + "\n");
+            line.setLength(0);
+            line.append("#bm iter ").append(i).append(i < warmup ? " warmup " : " measured ").append(elapsed).append('\n');
+            OUT.print(line);
             OUT.flush();
-            // Comparing every result with the first keeps the work observable to the JIT.
-            if (first == null) {
-                first = result;
-            } else if (!first.equals(result)) {
-                OUT.print("#bm error nondeterministic result at iteration " + i + "\n");
+            // Comparing every result with an earlier one keeps the work observable to the JIT.
+            if (i < cycle) {
+                units[(int) i] = result;
+            } else if (!units[(int) (i % cycle)].equals(result)) {
+                line.setLength(0);
+                line.append("#bm error nondeterministic result at iteration ").append(i).append('\n');
+                OUT.print(line);
                 OUT.flush();
                 System.exit(3);
             }
         }
-        OUT.print(first);
-        if (!first.isEmpty() && !first.endsWith("\n")) {
-            OUT.print('\n');
+        for (String unit : units) {
+            OUT.print(unit);
+            if (!unit.isEmpty() && !unit.endsWith("\n")) {
+                OUT.print('\n');
+            }
         }
         OUT.print("#bm done\n");
         OUT.flush();

@@ -23,11 +23,15 @@ function bm_fatal(string $message, int $status): never
     exit($status);
 }
 
-// Plain decimal integers only; at most 18 digits always fits a 64-bit int,
-// whereas (int) would silently saturate or accept "12abc".
+// Plain decimal integers only (an optional "-" and 1 to 18 ASCII digits); at most
+// 18 digits always fits a 64-bit int, whereas (int) would silently saturate or
+// accept "12abc". Checked with strspn rather than preg_match: compiling a regular
+// expression would be the runner's largest start-up cost.
 function bm_parse_int(string $key, string $value): int
 {
-    if (!preg_match('/\A-?[0-9]{1,18}\z/', $value)) {
+    $digits = str_starts_with($value, '-') ? substr($value, 1) : $value;
+    $n = strlen($digits);
+    if ($n < 1 || $n > 18 || strspn($digits, '0123456789') !== $n) {
         bm_usage_error("parameter $key=$value is not a decimal integer (or is out of range)");
     }
     return (int) $value;
@@ -35,9 +39,23 @@ function bm_parse_int(string $key, string $value): int
 
 final class BmParams
 {
+    private int $iteration = 0;
+
     /** @param array<string, string> $values */
     public function __construct(private array $values)
     {
+    }
+
+    /** The index of the current iteration, 0-based, warm-ups included; with bm.cycle=D the unit is iteration() % D. */
+    public function iteration(): int
+    {
+        return $this->iteration;
+    }
+
+    /** @internal Called by bm_main before each iteration; workloads only read iteration(). */
+    public function bmSetIteration(int $iteration): void
+    {
+        $this->iteration = $iteration;
     }
 
     public function int(string $key): int
@@ -61,6 +79,7 @@ function bm_main(callable $run): void
     $values = [];
     $warmup = 0;
     $iterations = 1;
+    $cycle = 1;
     foreach (array_slice($argv, 1) as $arg) {
         $eq = strpos($arg, '=');
         if ($eq === false || $eq === 0) {
@@ -78,18 +97,29 @@ function bm_main(callable $run): void
             if ($iterations < 1) {
                 bm_usage_error('bm.iterations must be >= 1');
             }
+        } elseif ($key === 'bm.cycle') {
+            $cycle = bm_parse_int($key, $value);
+            if ($cycle < 1) {
+                bm_usage_error('bm.cycle must be >= 1');
+            }
         } elseif (str_starts_with($key, 'bm.')) {
             bm_usage_error("unknown runner option $key");
         } else {
             $values[$key] = $value;
         }
     }
+    $total = $warmup + $iterations;
+    if ($cycle > $total) {
+        bm_usage_error("bm.cycle=$cycle is more than bm.warmup + bm.iterations = $total");
+    }
     $params = new BmParams($values);
 
-    $total = $warmup + $iterations;
-    $results = [];
+    // The results of iterations 0..cycle; every later one is compared with the one a cycle
+    // before, which (by induction) equals $units[$i % $cycle]. Only $cycle results are kept.
+    $units = [];
     bm_write("#bm ready\n");
     for ($i = 0; $i < $total; $i++) {
+        $params->bmSetIteration($i);
         try {
             $t0 = hrtime(true);
             $result = $run($params);
@@ -98,17 +128,21 @@ function bm_main(callable $run): void
             fwrite(STDERR, (string) $e . "\n");
             bm_fatal('workload failed: ' . get_class($e) . ': ' . explode("\n", $e->getMessage(), 2)[0], 1);
         }
-        $results[] = $result;
         bm_write("#bm iter $i " . ($i < $warmup ? 'warmup' : 'measured') . ' ' . ($t1 - $t0) . "\n");
         if (!is_string($result)) {
             bm_fatal('run() returned ' . get_debug_type($result) . ', not a string', 1);
         }
-        if ($result !== $results[0]) {
+        if ($i < $cycle) {
+            $units[] = $result;
+        } elseif ($result !== $units[$i % $cycle]) {
             bm_fatal("nondeterministic result at iteration $i", 3);
         }
     }
 
-    $text = $results[0];
-    bm_write($text === '' || str_ends_with($text, "\n") ? $text : $text . "\n");
+    $out = '';
+    foreach ($units as $text) {
+        $out .= $text === '' || str_ends_with($text, "\n") ? $text : $text . "\n";
+    }
+    bm_write($out);
     bm_write("#bm done\n");
 }

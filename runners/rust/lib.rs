@@ -1,5 +1,6 @@
 //! bm_runner: the Rust runner, and the reference implementation of runners/PROTOCOL.md.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::io::{self, Write};
@@ -9,9 +10,16 @@ use std::time::Instant;
 /// The workload parameters (every `key=value` argument whose key does not start with `bm.`).
 pub struct Params {
     values: HashMap<String, String>,
+    iteration: Cell<u64>,
 }
 
 impl Params {
+    /// The index of the current iteration, 0-based, warm-ups included. With `bm.cycle=D` the
+    /// workload works on unit `iteration() % D`.
+    pub fn iteration(&self) -> u64 {
+        self.iteration.get()
+    }
+
     /// An integer parameter; a missing or malformed one is fatal (exit 2).
     pub fn int(&self, key: &str) -> i64 {
         let value = self.str(key);
@@ -43,7 +51,7 @@ fn count(key: &str, value: &str, min: u64) -> u64 {
 
 /// Runs the whole protocol around `run` and exits.
 pub fn main(run: fn(&Params) -> String) -> ! {
-    let (mut warmup, mut iterations) = (0, 1);
+    let (mut warmup, mut iterations, mut cycle) = (0, 1, 1);
     let mut values = HashMap::new();
     for arg in std::env::args().skip(1) {
         let Some((key, value)) = arg.split_once('=') else {
@@ -52,6 +60,7 @@ pub fn main(run: fn(&Params) -> String) -> ! {
         match key {
             "bm.warmup" => warmup = count(key, value, 0),
             "bm.iterations" => iterations = count(key, value, 1),
+            "bm.cycle" => cycle = count(key, value, 1),
             // A mistyped runner option must not silently change what is measured.
             _ if key.starts_with("bm.") => usage_error(&format!("unknown runner option {key}")),
             _ => {
@@ -59,8 +68,11 @@ pub fn main(run: fn(&Params) -> String) -> ! {
             }
         }
     }
-    let params = Params { values };
-    let code = match protocol(&params, run, warmup, iterations) {
+    if cycle > warmup.saturating_add(iterations) {
+        usage_error(&format!("bm.cycle={cycle} is more than bm.warmup + bm.iterations = {}", warmup.saturating_add(iterations)));
+    }
+    let params = Params { values, iteration: Cell::new(0) };
+    let code = match protocol(&params, run, warmup, iterations, cycle) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("bm_runner: cannot write to stdout: {e}");
@@ -70,12 +82,15 @@ pub fn main(run: fn(&Params) -> String) -> ! {
     exit(code)
 }
 
-fn protocol(params: &Params, run: fn(&Params) -> String, warmup: u64, iterations: u64) -> io::Result<i32> {
+fn protocol(params: &Params, run: fn(&Params) -> String, warmup: u64, iterations: u64, cycle: u64) -> io::Result<i32> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(out, "#bm ready")?;
     out.flush()?;
-    let mut first: Option<String> = None;
+    // The results of iterations 0..cycle; every later one is compared with the one a cycle before,
+    // which (by induction) equals `units[i % cycle]`. Only `cycle` results are ever kept.
+    let mut units: Vec<String> = Vec::new();
     for i in 0..warmup + iterations {
+        params.iteration.set(i);
         let start = Instant::now();
         // black_box on both sides: the call can be neither hoisted out of the loop nor discarded.
         let result = black_box(run(black_box(params)));
@@ -83,20 +98,19 @@ fn protocol(params: &Params, run: fn(&Params) -> String, warmup: u64, iterations
         let kind = if i < warmup { "warmup" } else { "measured" };
         writeln!(out, "#bm iter {i} {kind} {ns}")?;
         out.flush()?;
-        match &first {
-            None => first = Some(result),
-            Some(expected) if *expected != result => {
-                writeln!(out, "#bm error nondeterministic result at iteration {i}")?;
-                out.flush()?;
-                return Ok(3);
-            }
-            Some(_) => {}
+        if i < cycle {
+            units.push(result);
+        } else if units[(i % cycle) as usize] != result {
+            writeln!(out, "#bm error nondeterministic result at iteration {i}")?;
+            out.flush()?;
+            return Ok(3);
         }
     }
-    let result = first.expect("bm.iterations >= 1");
-    out.write_all(result.as_bytes())?;
-    if !result.is_empty() && !result.ends_with('\n') {
-        out.write_all(b"\n")?;
+    for result in &units {
+        out.write_all(result.as_bytes())?;
+        if !result.is_empty() && !result.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
     }
     writeln!(out, "#bm done")?;
     out.flush()?;

@@ -1,4 +1,5 @@
-//! Typed errors for bad input: each names the file, the line, the field and the fix.
+//! Typed errors: bad input (each spec error names the file, the line, the field and the fix)
+//! apart from failures of the tool or the machine, so each maps to its own exit code.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -61,4 +62,21 @@ pub fn from_toml(file: &std::path::Path, text: &str, err: toml::de::Error, fix: 
     // toml's message repeats the source snippet; the first line is the useful part.
     let message = err.message().lines().next().unwrap_or("invalid TOML").to_string();
     SpecError::new(file, message, fix).at(line)
+}
+
+/// Input the user can fix (an argument, a file): the command exits 2 with this message.
+/// Every other error is a failure of benchmatrix itself or of the machine (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// True when `e` (or what it wraps) is bad input rather than a failure of ours.
+pub fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<BadInput>()
+            || c.is::<SpecError>()
+            || c.is::<crate::plan::UnknownName>()
+            || c.is::<crate::results::UnreadableResults>()
+            || c.is::<crate::compare::CompareError>()
+    })
 }

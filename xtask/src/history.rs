@@ -2,9 +2,12 @@
 //! time, git revision and machine fingerprint. It feeds trends and the noise that
 //! comparisons allow for.
 
-use crate::compare::METRICS;
+use crate::ids::CellId;
 use crate::machine::Machine;
-use crate::results::{self, Results, Status};
+use crate::metric::Metric;
+use crate::records::Status;
+use crate::results::{self, Results};
+use crate::spec::Size;
 use crate::stats;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,18 +24,28 @@ pub fn append(dir: &Path, results: &Results) -> anyhow::Result<PathBuf> {
     let stamp: String = results.meta.started.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let rev = results.meta.git_revision.as_deref().map_or("norev".to_string(), |r| r[..r.len().min(10)].to_string());
     let base = format!("{stamp}-{}-{rev}-{}", results.meta.size, fingerprint(&results.meta.machine));
-    let path = (0..).map(|i| dir.join(if i == 0 { format!("{base}.json") } else { format!("{base}-{i}.json") })).find(|p| !p.exists()).expect("an unused name");
+    let path = (0..)
+        .map(|i| dir.join(if i == 0 { format!("{base}.json") } else { format!("{base}-{i}.json") }))
+        .find(|p| !p.exists())
+        .expect("an unused name");
     results::save(&path, results)?;
     Ok(path)
 }
 
-/// Every readable run in `dir`, oldest first; unreadable files are reported, not fatal.
+/// Every readable run in `dir`, oldest first: each `*.json` file (as `append` writes them) and
+/// each run directory holding a `results.json` (as the matrix writes them, so a directory of
+/// downloaded nightly runs is a history too). Symlinked directories are left out: `latest`
+/// points at a run already counted. Unreadable files are reported, not fatal.
 pub fn load(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Results)>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("cannot read the history directory {}: {e}", dir.display()))?
+        .map_err(|e| crate::error::BadInput(format!("cannot read the history directory {}: {e}", dir.display())))?
         .flatten()
+        .filter(|e| {
+            let p = e.path();
+            let run_dir = e.file_type().is_ok_and(|t| t.is_dir()) && p.join("results.json").is_file();
+            run_dir || p.extension().is_some_and(|e| e == "json")
+        })
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
     let mut runs = Vec::new();
@@ -46,16 +59,19 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Results)>> {
     Ok(runs)
 }
 
-/// Per "workload/target/metric": the medians of past runs of the same size on the same machine.
-pub fn series<'a>(runs: impl IntoIterator<Item = &'a Results>, size: &str, machine: &str) -> BTreeMap<String, Vec<(String, f64)>> {
-    let mut out: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+/// One cell's medians of one metric over past runs: (run label, median), oldest first.
+pub type Series = BTreeMap<(CellId, Metric), Vec<(String, f64)>>;
+
+/// Per cell and metric: the medians of past complete runs of the same size on the same machine.
+pub fn series<'a>(runs: impl IntoIterator<Item = &'a Results>, size: Size, machine: &str, metrics: &[Metric]) -> Series {
+    let mut out: Series = BTreeMap::new();
     for r in runs.into_iter().filter(|r| r.meta.size == size && fingerprint(&r.meta.machine) == machine && r.meta.complete) {
+        let label = r.meta.git_revision.as_deref().map_or(r.meta.started.clone(), |g| g[..g.len().min(10)].to_string());
         for c in r.cells.iter().filter(|c| c.status == Status::Ok) {
-            for (metric, read) in METRICS {
-                let v = read(c);
+            for &metric in metrics {
+                let v = metric.samples(c.measured());
                 if !v.is_empty() {
-                    let label = r.meta.git_revision.as_deref().map_or(r.meta.started.clone(), |g| g[..g.len().min(10)].to_string());
-                    out.entry(format!("{}/{}/{metric}", c.workload, c.target)).or_default().push((label, stats::median(&v)));
+                    out.entry((c.id.clone(), metric)).or_default().push((label.clone(), stats::median(&v)));
                 }
             }
         }
@@ -66,7 +82,7 @@ pub fn series<'a>(runs: impl IntoIterator<Item = &'a Results>, size: &str, machi
 /// How much a cell's median moves between runs when nothing changed: twice the relative
 /// MAD of past medians (about one standard deviation each way for normal noise). Needs
 /// three runs to say anything.
-pub fn noise(series: &BTreeMap<String, Vec<(String, f64)>>) -> BTreeMap<String, f64> {
+pub fn noise(series: &Series) -> BTreeMap<(CellId, Metric), f64> {
     series
         .iter()
         .filter(|(_, v)| v.len() >= 3)
@@ -81,10 +97,7 @@ pub fn noise(series: &BTreeMap<String, Vec<(String, f64)>>) -> BTreeMap<String, 
 pub fn sparkline(values: &[f64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    values
-        .iter()
-        .map(|v| if max > min { BARS[(((v - min) / (max - min)) * 7.0).round() as usize] } else { BARS[3] })
-        .collect()
+    values.iter().map(|v| if max > min { BARS[(((v - min) / (max - min)) * 7.0).round() as usize] } else { BARS[3] }).collect()
 }
 
 #[cfg(test)]
@@ -95,11 +108,32 @@ mod tests {
     fn sparklines_and_noise() {
         assert_eq!(sparkline(&[1.0, 2.0, 3.0]), "▁▅█");
         assert_eq!(sparkline(&[5.0, 5.0]), "▄▄");
-        let mut s = BTreeMap::new();
-        s.insert("w/t/wall_ms".to_string(), vec![("a".into(), 100.0), ("b".into(), 110.0), ("c".into(), 90.0), ("d".into(), 100.0)]);
-        s.insert("w/u/wall_ms".to_string(), vec![("a".into(), 1.0), ("b".into(), 1.0)]);
+        let mut s = Series::new();
+        let t = (CellId::new("w", None, "t"), Metric::WallMs);
+        let u = (CellId::new("w", None, "u"), Metric::WallMs);
+        s.insert(t.clone(), vec![("a".into(), 100.0), ("b".into(), 110.0), ("c".into(), 90.0), ("d".into(), 100.0)]);
+        s.insert(u.clone(), vec![("a".into(), 1.0), ("b".into(), 1.0)]);
         let n = noise(&s);
-        assert!((n["w/t/wall_ms"] - 0.1).abs() < 1e-9, "{n:?}");
-        assert!(!n.contains_key("w/u/wall_ms"), "two runs say nothing about noise");
+        assert!((n[&t] - 0.1).abs() < 1e-9, "{n:?}");
+        assert!(!n.contains_key(&u), "two runs say nothing about noise");
+    }
+
+    #[test]
+    fn run_directories_and_files_both_count_but_links_do_not() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exports.json");
+        let mut r = results::load(&fixture).unwrap();
+        let dir = std::env::temp_dir().join(format!("bm-history-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("run-b")).unwrap();
+        std::fs::create_dir_all(dir.join("not-a-run")).unwrap();
+        r.meta.started = "2026-01-01T00:00:00Z".into();
+        results::save(&dir.join("a.json"), &r).unwrap();
+        r.meta.started = "2026-01-02T00:00:00Z".into();
+        results::save(&dir.join("run-b/results.json"), &r).unwrap();
+        std::os::unix::fs::symlink(dir.join("run-b"), dir.join("latest")).unwrap();
+        let runs = load(&dir).unwrap();
+        let names: Vec<_> = runs.iter().map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["a.json", "run-b"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

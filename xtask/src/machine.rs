@@ -45,9 +45,63 @@ impl Machine {
     }
 }
 
+/// What could make this machine's figures unfit to publish, read at a moment (the start and
+/// the end of a run): frequency scaling and the load of other work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conditions {
+    /// The distinct cpufreq governors of the CPUs (empty: no cpufreq interface, as in most
+    /// virtual machines).
+    pub governors: Vec<String>,
+    /// Turbo/boost on (None: not exposed).
+    pub boost: Option<bool>,
+    /// The 1-minute load average.
+    pub load_1m: f64,
+}
+
+impl Conditions {
+    pub fn now() -> Conditions {
+        Conditions::read(Path::new("/"))
+    }
+
+    /// Reads below `root` (a fake /sys and /proc in tests).
+    pub fn read(root: &Path) -> Conditions {
+        let cpus = root.join("sys/devices/system/cpu");
+        let mut governors: Vec<String> = std::fs::read_dir(&cpus)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                e.file_name().to_string_lossy().strip_prefix("cpu").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .filter_map(|e| std::fs::read_to_string(e.path().join("cpufreq/scaling_governor")).ok())
+            .map(|g| g.trim().chars().take(32).collect())
+            .collect();
+        governors.sort();
+        governors.dedup();
+        let flag = |p: &str| std::fs::read_to_string(cpus.join(p)).ok().map(|v| v.trim() == "1");
+        // intel_pstate says "no_turbo"; acpi-cpufreq and amd-pstate say "boost".
+        let boost = flag("cpufreq/boost").or_else(|| flag("intel_pstate/no_turbo").map(|no| !no));
+        let load_1m = std::fs::read_to_string(root.join("proc/loadavg"))
+            .ok()
+            .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse().ok()))
+            .unwrap_or(0.0);
+        Conditions { governors, boost, load_1m }
+    }
+}
+
 /// The checked-out revision and whether the work tree differs from it.
 pub fn git_revision(root: &Path) -> (Option<String>, bool) {
-    let git = |args: &[&str]| duct::cmd("git", args).dir(root).stdout_capture().stderr_null().unchecked().run().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let git = |args: &[&str]| {
+        duct::cmd("git", args)
+            .dir(root)
+            .stdout_capture()
+            .stderr_null()
+            .unchecked()
+            .run()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
     let revision = git(&["rev-parse", "HEAD"]);
     let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     (revision, dirty)

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// The repository root: `xtask/` sits directly below it.
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the project root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives one level below the project root").to_path_buf()
 }
 
 pub fn workloads_dir(root: &Path) -> PathBuf {
@@ -33,6 +30,11 @@ pub fn reports_dir(root: &Path) -> PathBuf {
 /// Build products, one directory per cell; under `target/` so `cargo clean` removes them.
 pub fn build_dir(root: &Path) -> PathBuf {
     root.join("target").join("benchmatrix").join("build")
+}
+
+/// Directories shared by every cell of one target (compiler caches, `{cache}`).
+pub fn cache_dir(root: &Path, target: &str) -> PathBuf {
+    root.join("target").join("benchmatrix").join("cache").join(target)
 }
 
 /// The path relative to the root when it lies inside it, for messages people read.

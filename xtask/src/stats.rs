@@ -111,7 +111,7 @@ pub fn stddev(values: &[f64]) -> f64 {
 }
 
 /// Linear-interpolated quantile of sorted values, q in [0, 1].
-fn quantile_sorted(v: &[f64], q: f64) -> f64 {
+pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }

@@ -3,10 +3,14 @@
 
 mod common;
 
+use clap::Parser;
 use std::path::{Path, PathBuf};
-use xtask::cmd::matrix::{self, Options};
-use xtask::results::{self, Results, Status};
-use xtask::spec::Size;
+use std::sync::atomic::AtomicBool;
+use xtask::cli::Cli;
+use xtask::cmd::{self, Context};
+use xtask::ids::CellId;
+use xtask::records::Status;
+use xtask::results::{self, Results};
 
 const PROGRAM: &str = r##"#!/bin/sh
 # A protocol-speaking program whose behaviour the target picks through $MODE.
@@ -23,7 +27,12 @@ echo "#bm done"
 
 fn workload(name: &str, expected: &str) -> String {
     let size = |s: &str| format!("[sizes.{s}]\nparams = {{ n = 1 }}\nexpected = \"{expected}\"\ntimeout_secs = 1\n\n");
-    format!("name = \"{name}\"\nsummary = \"fixture\"\ncategory = \"test\"\n\n[compare]\nrule = \"exact\"\n\n{}{}{}", size("quick"), size("standard"), size("full"))
+    format!(
+        "name = \"{name}\"\nsummary = \"fixture\"\ncategory = \"test\"\n\n[compare]\nrule = \"exact\"\n\n{}{}{}",
+        size("quick"),
+        size("standard"),
+        size("full")
+    )
 }
 
 fn target(mode: &str, requires: &str, build: &str) -> String {
@@ -63,34 +72,41 @@ fn fixture() -> tempfile::TempDir {
     tmp
 }
 
-fn options(out: &Path, rebuild: bool) -> Options {
-    Options {
-        size: Size::Quick,
-        workloads: None,
-        targets: None,
-        runs: xtask::schedule::Runs::fixed(2),
-        warmup_runs: 1,
-        seed: 7,
-        reference: None,
-        out: Some(out.to_path_buf()),
-        rebuild,
-        quiet: true,
-        fail_on_missing: false,
-        command_line: vec!["test".into()],
+fn context(root: &Path) -> Context {
+    Context {
+        root: root.to_path_buf(),
         launcher: common::launcher(),
-        baseline: None,
-        history: None,
-        rerun_baseline: false,
+        command_line: vec!["test".into()],
+        interrupt: Box::leak(Box::new(AtomicBool::new(false))),
     }
 }
 
+/// `cargo xtask <args>` on the fixture project; returns the exit code.
+fn xtask(root: &Path, args: &[&str]) -> i32 {
+    let argv: Vec<&str> = std::iter::once("cargo xtask").chain(args.iter().copied()).collect();
+    let cli = Cli::try_parse_from(argv).expect("arguments parse");
+    cmd::exit_code(&cli.run(&context(root)))
+}
+
+/// `cargo xtask matrix` on the fixture with the test defaults (quick, 2 runs, seed 7, quiet).
+fn matrix(root: &Path, out: &Path, extra: &[&str]) -> i32 {
+    let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = out.to_string_lossy().into_owned();
+    let mut args = vec!["matrix", "--runs", "2", "--seed", "7", "--quiet", "--out", &out];
+    args.extend_from_slice(extra);
+    xtask(root, &args)
+}
+
+fn id(workload: &str, target: &str) -> CellId {
+    CellId::new(workload, None, target)
+}
+
 fn status(results: &Results, workload: &str, target: &str) -> Status {
-    results.cells.iter().find(|c| c.workload == workload && c.target == target).unwrap_or_else(|| panic!("no cell {workload} × {target}")).status
+    results.cell(&id(workload, target)).unwrap_or_else(|| panic!("no cell {workload} × {target}")).status
 }
 
 fn run(root: &Path, out: &Path, rebuild: bool) -> (i32, Results) {
-    let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let code = matrix::run(root, &options(out, rebuild)).unwrap();
+    let code = matrix(root, out, if rebuild { &["--rebuild"] } else { &[] });
     (code, results::load(out).unwrap())
 }
 
@@ -110,24 +126,25 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
     assert_eq!(status(&r, "echo", "sh-silent"), Status::RunFailed);
     assert_eq!(status(&r, "echo", "sh-buildfail"), Status::BuildFailed);
     assert_eq!(status(&r, "echo", "sh-missing"), Status::Skipped);
-    for c in r.cells.iter().filter(|c| c.workload == "broken") {
+    for c in r.cells.iter().filter(|c| c.id.workload == "broken") {
         assert_eq!(c.status, Status::Invalid);
         assert!(c.reason.as_deref().unwrap().contains("sizes.quick.expected"), "{:?}", c.reason);
     }
 
-    let ok = r.cells.iter().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap();
+    let ok = r.cell(&id("echo", "sh-ok")).unwrap();
     assert_eq!(ok.runs.len(), 3, "one warm-up and two measured runs are kept raw");
-    assert_eq!(ok.runs.iter().filter(|run| run.warmup).count(), 1);
+    assert_eq!(ok.runs.iter().filter(|run| run.record.warmup).count(), 1);
     let summary = ok.summary.as_ref().unwrap();
     assert_eq!(summary.runs, 2);
     assert!(summary.wall_ms.median > 0.0 && summary.startup_ms.is_some());
     assert!(summary.wall_ms.median_ci.lo <= summary.wall_ms.median && summary.wall_ms.median <= summary.wall_ms.median_ci.hi);
-    let ratios: Vec<f64> = r.cells.iter().filter(|c| c.workload == "echo").filter_map(|c| c.summary.as_ref()?.vs_fastest).map(|e| e.value).collect();
+    let ratios: Vec<f64> =
+        r.cells.iter().filter(|c| c.id.workload == "echo").filter_map(|c| c.summary.as_ref()?.vs_fastest).map(|e| e.value).collect();
     assert_eq!(ratios.len(), 2, "both verified cells are ranked, nothing else");
     assert!(ratios.contains(&1.0) && ratios.iter().all(|&x| x >= 1.0), "{ratios:?}");
 
     // Interleaved: the two good cells take turns instead of running as two blocks.
-    let seqs = |t: &str| -> Vec<u32> { r.cells.iter().find(|c| c.workload == "echo" && c.target == t).unwrap().runs.iter().map(|run| run.seq).collect() };
+    let seqs = |t: &str| -> Vec<u32> { r.cell(&id("echo", t)).unwrap().runs.iter().map(|run| run.record.seq).collect() };
     let (a, b) = (seqs("sh-ok"), seqs("sh-ok2"));
     assert_eq!((a.len(), b.len()), (3, 3));
     for round in 0..3 {
@@ -135,18 +152,22 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
     }
     assert!(a.iter().max() > b.iter().min() && b.iter().max() > a.iter().min(), "{a:?} {b:?}");
 
-    let wrong = r.cells.iter().find(|c| c.target == "sh-wrong" && c.workload == "echo").unwrap();
+    let wrong = r.cell(&id("echo", "sh-wrong")).unwrap();
     let m = wrong.mismatch.as_ref().unwrap();
-    assert_eq!((m.expected_line.as_str(), m.got_line.as_str()), ("hello 42", "<script>alert(1)</script>"));
+    assert_eq!((m.expected.as_str(), m.got.as_str(), m.line), ("hello 42", "<script>alert(1)</script>", 1));
     assert!(wrong.summary.is_none(), "wrong output is never ranked");
 
-    let crash = r.cells.iter().find(|c| c.target == "sh-crash" && c.workload == "echo").unwrap();
+    let crash = r.cell(&id("echo", "sh-crash")).unwrap();
     assert!(crash.reason.as_deref().unwrap().contains("exit code 1") && crash.reason.as_deref().unwrap().contains("boom"));
-    let missing = r.cells.iter().find(|c| c.target == "sh-missing" && c.workload == "echo").unwrap();
+    let missing = r.cell(&id("echo", "sh-missing")).unwrap();
     assert!(missing.reason.as_deref().unwrap().contains("no-such-compiler-xyz"));
     assert_eq!(missing.hint.as_deref(), Some("apt-get install -y dash"));
-    let failed_build = r.cells.iter().find(|c| c.target == "sh-buildfail" && c.workload == "echo").unwrap();
-    assert!(failed_build.reason.as_deref().unwrap().contains("error: <oops>"));
+    let failed_build = r.cell(&id("echo", "sh-buildfail")).unwrap();
+    assert!(
+        failed_build.reason.as_deref().unwrap().starts_with("build failed: error: <oops>"),
+        "the useful line comes first: {:?}",
+        failed_build.reason
+    );
 
     // Untrusted text is escaped in the report.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -162,7 +183,7 @@ fn each_bad_cell_is_marked_and_the_matrix_goes_on() {
 fn builds_are_reused_until_an_input_changes() {
     let project = fixture();
     let root = project.path();
-    let cached = |r: &Results| r.cells.iter().find(|c| c.workload == "echo" && c.target == "sh-ok").unwrap().build.as_ref().unwrap().cached;
+    let cached = |r: &Results| r.cell(&id("echo", "sh-ok")).unwrap().build.as_ref().unwrap().cached;
     let (_, first) = run(root, &root.join("r1"), false);
     assert!(!cached(&first));
     let (_, second) = run(root, &root.join("r2"), false);
@@ -182,10 +203,9 @@ fn builds_are_reused_until_an_input_changes() {
 #[test]
 fn unknown_names_are_bad_input() {
     let project = fixture();
-    let mut opts = options(&project.path().join("o"), false);
-    opts.targets = Some(vec!["sh-ok".into(), "nope".into()]);
-    let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(matrix::run(project.path(), &opts).unwrap(), 2);
+    let out = project.path().join("o");
+    assert_eq!(matrix(project.path(), &out, &["--targets", "sh-ok,nope"]), 2);
+    assert_eq!(matrix(project.path(), &out, &["--workloads", "nope"]), 2);
 }
 
 #[test]
@@ -194,35 +214,49 @@ fn report_re_renders_from_results() {
     let out: PathBuf = project.path().join("out");
     run(project.path(), &out, false);
     std::fs::remove_file(out.join("index.html")).unwrap();
-    xtask::cmd::report::run(project.path(), &out).unwrap();
+    assert_eq!(xtask(project.path(), &["report", &out.to_string_lossy()]), 0);
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("sh-ok") && html.contains("wrong-output"));
     let broken = project.path().join("bad.json");
     std::fs::write(&broken, "{\"schema\": 3}").unwrap();
-    let e = xtask::cmd::report::run(project.path(), &broken).unwrap_err();
-    assert!(e.to_string().contains("bad.json"), "{e}");
+    assert_eq!(xtask(project.path(), &["report", &broken.to_string_lossy()]), 2, "an unreadable results file is bad input");
+    assert_eq!(xtask(project.path(), &["report", "/no/such/dir"]), 2);
 }
 
 /// Replaces a cell's measured runs with `walls` (ms), CPU equal to wall, a fixed RSS.
 fn set_runs(r: &mut Results, target: &str, walls: &[f64]) {
-    let cell = r.cells.iter_mut().find(|c| c.workload == "echo" && c.target == target).unwrap();
-    let template = cell.runs.iter().find(|run| !run.warmup).unwrap().clone();
-    cell.runs.retain(|run| run.warmup);
+    let cell = r.cells.iter_mut().find(|c| c.id == id("echo", target)).unwrap();
+    let template = cell.runs.iter().find(|run| !run.record.warmup).unwrap().clone();
+    cell.runs.retain(|run| run.record.warmup);
     for &ms in walls {
         let mut run = template.clone();
-        run.raw.wall_ns = (ms * 1e6) as u64;
-        run.raw.user_us = (ms * 1e3) as u64;
-        run.raw.sys_us = 0;
-        run.raw.max_rss_kib = 2048;
+        run.record.raw.wall_ns = (ms * 1e6) as u64;
+        run.record.raw.user_us = (ms * 1e3) as u64;
+        run.record.raw.sys_us = 0;
+        run.record.raw.peak_rss_kib = 2048;
         cell.runs.push(run);
     }
 }
 
-fn compare_files(dir: &Path, base: &Results, new: &Results, opts: &xtask::cmd::compare::Options) -> i32 {
+/// `cargo xtask compare` of two in-memory runs written to files; the exit code.
+fn compare_files(dir: &Path, base: &Results, new: &Results) -> i32 {
     let (b, n) = (dir.join("base.json"), dir.join("new.json"));
     results::save(&b, base).unwrap();
     results::save(&n, new).unwrap();
-    xtask::cmd::compare::run(&b, &n, opts)
+    let (c, m) = (dir.join("c.json"), dir.join("c.md"));
+    xtask(
+        dir,
+        &[
+            "compare",
+            &b.to_string_lossy(),
+            &n.to_string_lossy(),
+            "--quiet",
+            "--json",
+            &c.to_string_lossy(),
+            "--markdown",
+            &m.to_string_lossy(),
+        ],
+    )
 }
 
 #[test]
@@ -233,19 +267,22 @@ fn compare_finds_the_one_slower_cell_and_exits_by_the_rule() {
     let steady = [100.0, 101.0, 99.5, 100.5, 100.2, 99.8, 100.1];
     set_runs(&mut base, "sh-ok", &steady);
     set_runs(&mut base, "sh-ok2", &steady);
-    let quiet = xtask::cmd::compare::Options { quiet: true, json: Some(project.path().join("c.json")), markdown: Some(project.path().join("c.md")), ..Default::default() };
-
     // Identical runs: no change, exit 0.
-    assert_eq!(compare_files(project.path(), &base, &base, &quiet), 0);
+    assert_eq!(compare_files(project.path(), &base, &base), 0);
     let c: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
     assert!(c["metrics"].as_array().unwrap().iter().all(|m| m["change"] == "no-significant-change"), "{c}");
 
     // One implementation 30 % slower: that cell, and only that cell, regresses; exit 1.
     let mut slower = base.clone();
     set_runs(&mut slower, "sh-ok2", &steady.map(|v| v * 1.3));
-    assert_eq!(compare_files(project.path(), &base, &slower, &quiet), 1);
+    assert_eq!(compare_files(project.path(), &base, &slower), 1);
     let c: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
-    let regressed: Vec<(&str, &str)> = c.metrics.iter().filter(|m| m.change == xtask::stats::Change::Regression).map(|m| (m.target.as_str(), m.metric.as_str())).collect();
+    let regressed: Vec<(&str, &str)> = c
+        .metrics
+        .iter()
+        .filter(|m| m.change == xtask::stats::Change::Regression)
+        .map(|m| (m.cell.target.as_str(), m.metric.name()))
+        .collect();
     assert_eq!(regressed, [("sh-ok2", "wall_ms"), ("sh-ok2", "cpu_ms")]);
     let md = std::fs::read_to_string(project.path().join("c.md")).unwrap();
     assert!(md.contains("| echo × sh-ok2 | wall_ms |") && md.contains("REGRESSION"), "{md}");
@@ -255,35 +292,56 @@ fn compare_finds_the_one_slower_cell_and_exits_by_the_rule() {
     set_runs(&mut noisy_base, "sh-ok2", &[70.0, 130.0, 95.0, 120.0, 80.0]);
     let mut noisy_new = base.clone();
     set_runs(&mut noisy_new, "sh-ok2", &[77.0, 143.0, 104.5, 132.0, 88.0]);
-    assert_eq!(compare_files(project.path(), &noisy_base, &noisy_new, &quiet), 0);
+    assert_eq!(compare_files(project.path(), &noisy_base, &noisy_new), 0);
 
     // A status change ok -> wrong-output is listed and fails.
     let mut broken = base.clone();
-    broken.cells.iter_mut().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().status = Status::WrongOutput;
-    assert_eq!(compare_files(project.path(), &base, &broken, &quiet), 1);
+    broken.cells.iter_mut().find(|c| c.id == id("echo", "sh-ok")).unwrap().status = Status::WrongOutput;
+    assert_eq!(compare_files(project.path(), &base, &broken), 1);
     let c: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
     assert_eq!(c.status_changes.len(), 1);
     assert!(c.status_changes[0].worse);
 }
 
 #[test]
+fn compare_fails_an_incomplete_run_and_a_vanished_or_pending_ok_cell() {
+    let project = fixture();
+    let (_, base) = run(project.path(), &project.path().join("out"), false);
+    let mut interrupted = base.clone();
+    interrupted.meta.complete = false;
+    assert_eq!(compare_files(project.path(), &base, &interrupted), 1, "an incomplete new run fails");
+    assert_eq!(compare_files(project.path(), &interrupted, &base), 1, "so does an incomplete base");
+    let c: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(project.path().join("c.json")).unwrap()).unwrap();
+    assert!(!c.incomplete().is_empty());
+    assert!(std::fs::read_to_string(project.path().join("c.md")).unwrap().contains("INCOMPLETE"));
+    let mut pending = base.clone();
+    pending.cells.iter_mut().find(|c| c.id == id("echo", "sh-ok")).unwrap().status = Status::Pending;
+    assert_eq!(compare_files(project.path(), &base, &pending), 1, "ok -> pending fails");
+    let mut vanished = base.clone();
+    vanished.cells.retain(|c| c.id != id("echo", "sh-ok"));
+    assert_eq!(compare_files(project.path(), &base, &vanished), 1, "an ok cell only in the base fails");
+    let mut failing_gone = base.clone();
+    failing_gone.cells.retain(|c| c.id != id("echo", "sh-crash"));
+    assert_eq!(compare_files(project.path(), &base, &failing_gone), 0, "a cell that failed before and is gone lost nothing");
+}
+
+#[test]
 fn compare_rejects_bad_and_mismatched_inputs_with_exit_2() {
     let project = fixture();
     let (_, base) = run(project.path(), &project.path().join("out"), false);
-    let quiet = xtask::cmd::compare::Options { quiet: true, ..Default::default() };
     let garbage = project.path().join("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
-    let good = project.path().join("out");
-    assert_eq!(xtask::cmd::compare::run(&garbage, &good, &quiet), 2);
-    assert_eq!(xtask::cmd::compare::run(&good, &project.path().join("missing.json"), &quiet), 2);
+    let good = project.path().join("out").to_string_lossy().into_owned();
+    assert_eq!(xtask(project.path(), &["compare", &garbage.to_string_lossy(), &good, "--quiet"]), 2);
+    assert_eq!(xtask(project.path(), &["compare", &good, "/no/such/results.json", "--quiet"]), 2);
     let mut other_size = base.clone();
-    other_size.meta.size = "full".into();
-    assert_eq!(compare_files(project.path(), &base, &other_size, &quiet), 2);
+    other_size.meta.size = xtask::spec::Size::Full;
+    assert_eq!(compare_files(project.path(), &base, &other_size), 2);
     let mut disjoint = base.clone();
     for c in &mut disjoint.cells {
-        c.workload = format!("{}-renamed", c.workload);
+        c.id.workload = format!("{}-renamed", c.id.workload);
     }
-    assert_eq!(compare_files(project.path(), &base, &disjoint, &quiet), 2);
+    assert_eq!(compare_files(project.path(), &base, &disjoint), 2);
 }
 
 #[test]
@@ -297,9 +355,11 @@ fn history_round_trip() {
     let loaded = xtask::history::load(&dir).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(loaded[0].1.cells.len(), r.cells.len());
-    let series = xtask::history::series(loaded.iter().map(|(_, r)| r), "quick", &xtask::history::fingerprint(&r.meta.machine));
-    assert_eq!(series["echo/sh-ok/wall_ms"].len(), 2);
-    assert!(xtask::history::series(loaded.iter().map(|(_, r)| r), "full", &xtask::history::fingerprint(&r.meta.machine)).is_empty());
+    let fp = xtask::history::fingerprint(&r.meta.machine);
+    let series = xtask::history::series(loaded.iter().map(|(_, r)| r), xtask::spec::Size::Quick, &fp, &xtask::metric::Metric::ALL);
+    assert_eq!(series[&(id("echo", "sh-ok"), xtask::metric::Metric::PeakRssKib)].len(), 2);
+    assert_eq!(series[&(id("echo", "sh-ok"), xtask::metric::Metric::WallMs)].len(), 2);
+    assert!(xtask::history::series(loaded.iter().map(|(_, r)| r), xtask::spec::Size::Full, &fp, &xtask::metric::Metric::ALL).is_empty());
 }
 
 #[test]
@@ -307,64 +367,185 @@ fn a_baseline_is_re_run_in_the_same_session_when_its_builds_remain() {
     let project = fixture();
     let root = project.path();
     let (_, base) = run(root, &root.join("base"), false);
-    let old_key = base.cells.iter().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().build.as_ref().unwrap().key.clone();
+    let old_key = base.cell(&id("echo", "sh-ok")).unwrap().build.as_ref().unwrap().key.clone();
     // A new implementation: a new build beside the old one.
     std::fs::write(root.join("workloads/echo/sh/main.sh"), format!("{PROGRAM}\n# a change\n")).unwrap();
-    let mut opts = options(&root.join("new"), false);
-    opts.baseline = Some(root.join("base"));
-    opts.rerun_baseline = true;
-    let code = {
-        let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        matrix::run(root, &opts).unwrap()
-    };
+    let base_dir = root.join("base").to_string_lossy().into_owned();
+    let code = matrix(root, &root.join("new"), &["--baseline", &base_dir, "--rerun-baseline"]);
     assert_eq!(code, 1, "the fixture's failing cells still fail the run");
     let new = results::load(&root.join("new")).unwrap();
-    let new_key = &new.cells.iter().find(|c| c.target == "sh-ok" && c.workload == "echo").unwrap().build.as_ref().unwrap().key;
+    let new_key = &new.cell(&id("echo", "sh-ok")).unwrap().build.as_ref().unwrap().key;
     assert_ne!(&old_key, new_key);
     assert!(root.join("target/benchmatrix/build/echo/sh-ok").join(&old_key[..16]).join("out").is_dir(), "the baseline's build is kept");
-    let twins: Vec<&str> = new.baseline_rerun.iter().map(|c| c.target.as_str()).collect();
+    let twins: Vec<&str> = new.baseline_rerun.iter().map(|c| c.id.target.as_str()).collect();
     assert_eq!(twins, ["sh-ok", "sh-ok2"], "ok baseline cells are re-run");
     for twin in &new.baseline_rerun {
         assert_eq!(twin.status, Status::Ok);
         assert_eq!(twin.runs.len(), 3);
-        let key = &base.cells.iter().find(|c| c.target == twin.target && c.workload == "echo").unwrap().build.as_ref().unwrap().key;
-        assert!(twin.runs[0].argv.iter().any(|a| a.contains(&key[..16])), "the baseline's own build runs: {:?}", twin.runs[0].argv);
+        let key = &base.cell(&twin.id).unwrap().build.as_ref().unwrap().key;
+        assert!(
+            twin.runs[0].record.argv.iter().any(|a| a.contains(&key[..16])),
+            "the baseline's own build runs: {:?}",
+            twin.runs[0].record.argv
+        );
     }
     // Twins and new cells share the rotation.
-    let mut seqs: Vec<u32> = new.cells.iter().chain(&new.baseline_rerun).flat_map(|c| c.runs.iter().map(|r| r.seq)).collect();
+    let mut seqs: Vec<u32> = new.cells.iter().chain(&new.baseline_rerun).flat_map(|c| c.runs.iter().map(|r| r.record.seq)).collect();
     seqs.sort();
     assert_eq!(seqs, (0..seqs.len() as u32).collect::<Vec<_>>());
-    let comparison: xtask::compare::Comparison = serde_json::from_str(&std::fs::read_to_string(root.join("new/compare.json")).unwrap()).unwrap();
+    let comparison: xtask::compare::Comparison =
+        serde_json::from_str(&std::fs::read_to_string(root.join("new/compare.json")).unwrap()).unwrap();
     assert!(comparison.base.label.contains("re-run in this session"));
-    assert!(comparison.metrics.iter().any(|m| m.target == "sh-ok"));
+    assert!(comparison.metrics.iter().any(|m| m.cell.target == "sh-ok"));
 }
 
 #[test]
 fn a_reference_target_gives_every_cell_a_ratio_and_an_unknown_one_is_bad_input() {
     let project = fixture();
-    let mut opts = options(&project.path().join("out"), false);
-    opts.reference = Some("sh-ok2".into());
-    let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    matrix::run(project.path(), &opts).unwrap();
-    let r = results::load(&project.path().join("out")).unwrap();
-    let ratio = |t: &str| r.cells.iter().find(|c| c.workload == "echo" && c.target == t).unwrap().summary.as_ref().unwrap().vs_reference.unwrap();
+    let out = project.path().join("out");
+    matrix(project.path(), &out, &["--reference", "sh-ok2"]);
+    let r = results::load(&out).unwrap();
+    let ratio = |t: &str| r.cell(&id("echo", t)).unwrap().summary.as_ref().unwrap().vs_reference.unwrap();
     assert_eq!(ratio("sh-ok2").value, 1.0);
     let other = ratio("sh-ok");
     assert!(other.lo <= other.value && other.value <= other.hi && other.value > 0.0);
-    opts.reference = Some("no-such-target".into());
-    opts.out = Some(project.path().join("out2"));
-    assert_eq!(matrix::run(project.path(), &opts).unwrap(), 2);
+    assert_eq!(matrix(project.path(), &project.path().join("out2"), &["--reference", "no-such-target"]), 2);
 }
 
 #[test]
 fn a_missing_installable_toolchain_fails_only_when_asked() {
     let project = fixture();
-    let mut opts = options(&project.path().join("out"), false);
-    opts.workloads = Some(vec!["echo".into()]);
-    opts.targets = Some(vec!["sh-ok".into(), "sh-missing".into()]);
+    let only = ["--workloads", "echo", "--targets", "sh-ok,sh-missing"];
+    assert_eq!(matrix(project.path(), &project.path().join("out"), &only), 0, "a skipped target is not a failure");
+    let mut strict = only.to_vec();
+    strict.push("--fail-on-missing");
+    assert_eq!(
+        matrix(project.path(), &project.path().join("out2"), &strict),
+        1,
+        "--fail-on-missing: Debian provides it, so it must be there"
+    );
+}
+
+#[test]
+fn every_run_is_journalled_as_it_ends_and_results_can_be_rebuilt_from_the_journal() {
+    let project = fixture();
+    let out = project.path().join("out");
+    let (_, r) = run(project.path(), &out, false);
+    let entries = xtask::records::read_journal(&out.join("runs.jsonl")).unwrap();
+    let runs = entries.iter().filter(|e| matches!(e, xtask::records::Entry::Run { .. })).count();
+    assert_eq!(runs, r.cells.iter().map(|c| c.runs.len()).sum::<usize>(), "one journal line per run");
+    assert!(entries.iter().any(|e| matches!(e, xtask::records::Entry::Build { .. })));
+}
+
+#[test]
+fn a_missing_implementation_is_a_not_implemented_cell_and_no_failure() {
+    let project = fixture();
+    let root = project.path();
+    for name in ["nosource", "unsupported"] {
+        std::fs::create_dir_all(root.join("workloads").join(name)).unwrap();
+        let mut text = workload(name, "x");
+        if name == "unsupported" {
+            text = text.replacen("[compare]", "[unsupported]\nsh = \"the shell has no floating point\"\n\n[compare]", 1);
+        }
+        std::fs::write(root.join("workloads").join(name).join("workload.toml"), text).unwrap();
+    }
+    let code = matrix(root, &root.join("out"), &["--targets", "sh-ok", "--workloads", "echo,nosource,unsupported"]);
+    assert_eq!(code, 0, "a gap in the matrix is not a failure");
+    let r = results::load(&root.join("out")).unwrap();
+    assert_eq!(status(&r, "echo", "sh-ok"), Status::Ok);
+    for (name, words) in [("nosource", "no sh implementation"), ("unsupported", "the shell has no floating point")] {
+        let c = r.cell(&id(name, "sh-ok")).unwrap();
+        assert_eq!(c.status, Status::NotImplemented);
+        assert!(c.reason.as_deref().unwrap().contains(words), "{:?}", c.reason);
+    }
+    let md = std::fs::read_to_string(root.join("out/summary.md")).unwrap();
+    assert!(md.contains("not-implemented") && md.contains("2 not implemented"), "{md}");
+}
+
+#[test]
+fn exports_are_written_at_the_end_even_of_an_interrupted_matrix() {
+    let project = fixture();
+    let root = project.path();
+    let (csv, junit) = (root.join("r.csv"), root.join("r.xml"));
+    let exports = [
+        "--workloads",
+        "echo",
+        "--targets",
+        "sh-ok",
+        "--export",
+        &format!("csv={}", csv.display()),
+        "--export",
+        &format!("junit={}", junit.display()),
+    ];
+    assert_eq!(matrix(root, &root.join("out"), &exports), 0);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("echo,,sh-ok,") && l.contains(",wall_ms,ms,")), "{text}");
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites"));
+    // Interrupted before the first run: the exports still say what there is (pending cells).
+    std::fs::remove_file(&csv).unwrap();
     let _g = common::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(matrix::run(project.path(), &opts).unwrap(), 0, "a skipped target is not a failure");
-    opts.fail_on_missing = true;
-    opts.out = Some(project.path().join("out2"));
-    assert_eq!(matrix::run(project.path(), &opts).unwrap(), 1, "--fail-on-missing: Debian provides it, so it must be there");
+    let mut ctx = context(root);
+    ctx.interrupt = Box::leak(Box::new(AtomicBool::new(true)));
+    let out = root.join("cut").to_string_lossy().into_owned();
+    let argv = [&["cargo xtask", "matrix", "--runs", "2", "--quiet", "--out", &out][..], &exports[..]].concat();
+    let code = cmd::exit_code(&Cli::try_parse_from(argv).unwrap().run(&ctx));
+    assert_eq!(code, cmd::EXIT_INTERRUPTED);
+    let text = std::fs::read_to_string(&csv).expect("written although interrupted");
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("echo,,sh-ok,")), "{text}");
+}
+
+#[test]
+fn metrics_listen_on_an_address_in_use_is_bad_input() {
+    let project = fixture();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let code =
+        matrix(project.path(), &project.path().join("out"), &["--workloads", "echo", "--targets", "sh-ok", "--metrics-listen", &addr]);
+    assert_eq!(code, 2, "the endpoint is started before the first run, and its failure is named");
+    assert!(!project.path().join("out/results.json").exists(), "nothing was measured");
+}
+
+#[test]
+fn a_push_that_fails_is_named_and_the_run_is_kept() {
+    let project = fixture();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let gw = format!("http://127.0.0.1:{port}");
+    let out = project.path().join("out");
+    let code = matrix(project.path(), &out, &["--workloads", "echo", "--targets", "sh-ok", "--push", &gw]);
+    assert_eq!(code, 3, "an unreachable Pushgateway is a failure of the surroundings");
+    assert!(results::load(&out).unwrap().meta.complete, "the run itself is saved first");
+}
+
+#[test]
+fn matrix_shards_through_the_command_line_and_merge_joins_them() {
+    let project = fixture();
+    let root = project.path();
+    let history = root.join("history");
+    let h = history.to_string_lossy().into_owned();
+    let select = ["--workloads", "echo", "--targets", "sh-ok,sh-ok2,sh-missing", "--history", &h];
+    let mut outs = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = root.join(format!("shard-{}", &shard[..1]));
+        let args: Vec<&str> = select.iter().copied().chain(["--shard", shard]).collect();
+        assert_eq!(matrix(root, &out, &args), 0, "shard {shard}");
+        let r = results::load(&out).unwrap();
+        let meta = r.meta.shard.clone().unwrap();
+        assert_eq!((meta.count, meta.planned_cells), (2, 3));
+        outs.push((out, r));
+    }
+    assert_eq!(outs[0].1.cells.len() + outs[1].1.cells.len(), 3, "the two slices cover the plan");
+    assert!(!outs[0].1.meta.shard.as_ref().unwrap().balanced_by_history, "no history yet: round-robin");
+    // The shards went into the history: a third run is balanced by their durations.
+    let again = root.join("again");
+    let args: Vec<&str> = select.iter().copied().chain(["--shard", "1/2"]).collect();
+    assert_eq!(matrix(root, &again, &args), 0);
+    assert!(results::load(&again).unwrap().meta.shard.unwrap().balanced_by_history);
+    let merged = root.join("merged");
+    let (a, b, m) =
+        (outs[0].0.to_string_lossy().into_owned(), outs[1].0.to_string_lossy().into_owned(), merged.to_string_lossy().into_owned());
+    assert_eq!(xtask(root, &["merge", &a, &b, "--out", &m]), 0);
+    let r = results::load(&merged).unwrap();
+    assert_eq!(r.cells.iter().map(|c| c.id.target.as_str()).collect::<Vec<_>>(), ["sh-missing", "sh-ok", "sh-ok2"], "plan order");
+    assert_eq!(status(&r, "echo", "sh-missing"), Status::Skipped);
+    assert_eq!(xtask(root, &["merge", &a, &a, "--out", &m]), 2, "the same shard twice");
 }

@@ -107,8 +107,65 @@ public static class Program
         }
     }
 
-    // InvariantCulture: the decimal separator must be '.' whatever the host's locale.
-    private static string Format9(double x) => x.ToString("F9", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// C's "%.9f": the exact binary value rounded to 9 decimals, ties to even, the sign kept.
+    /// Not x.ToString("F9"): Mono first rounds a double to 15 significant digits, so a value
+    /// just below a half-way point can round up (.NET Core rounds exactly). The product
+    /// frac * 1e9 is computed exactly as p + err (Dekker's two-product, no FMA), and the
+    /// rounding is decided on the exact remainder. The same algorithm as the Haxe version.
+    /// </summary>
+    internal static string Format9(double x)
+    {
+        if (double.IsNaN(x))
+            return "nan";
+        bool negative = x < 0 || (x == 0 && double.IsNegative(x));
+        double a = Math.Abs(x);
+        if (double.IsInfinity(a))
+            return negative ? "-inf" : "inf";
+        double whole = Math.Floor(a);
+        double frac = a - whole; // exact
+        double p = frac * 1e9;
+        double err = TwoProductError(frac, 1e9, p); // frac * 1e9 == p + err exactly
+        double n = Math.Floor(p);
+        double d = p - n; // exact, in [0, 1); the exact remainder is d + err, |err| <= 2^-24
+        if (d >= 0.25)
+        {
+            double s = (d - 0.5) + err; // d - 0.5 is exact here; s has the sign of the exact sum
+            if (s > 0 || (s == 0 && n % 2 == 1))
+                n += 1;
+        }
+        if (n >= 1e9)
+        {
+            whole += 1;
+            n -= 1e9;
+        }
+        return (negative ? "-" : "") + Digits(whole) + "." + ((long)n).ToString("D9", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The decimal digits of a non-negative integral double (Mono's "F0" would round to 15 digits).</summary>
+    private static string Digits(double v)
+    {
+        if (v < 1e18)
+            return ((long)v).ToString(CultureInfo.InvariantCulture);
+        var digits = new System.Text.StringBuilder();
+        while (v >= 1)
+        {
+            double d = v % 10; // exact
+            digits.Insert(0, (char)('0' + (int)d));
+            v = (v - d) / 10;
+        }
+        return digits.ToString();
+    }
+
+    /// <summary>The rounding error of p = a * b, exactly (Dekker 1971, Veltkamp's split).</summary>
+    private static double TwoProductError(double a, double b, double p)
+    {
+        double c = 134217729.0 * a; // 2^27 + 1
+        double ah = c - (c - a), al = a - ah;
+        c = 134217729.0 * b;
+        double bh = c - (c - b), bl = b - bh;
+        return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    }
 
     private static string Run(Runner.Params p)
     {

@@ -99,30 +99,53 @@ class Workload {
 	}
 
 	/**
-		C's "%.9f" (rounding half away from zero instead of on the exact binary value, which
-		only matters for ties). Haxe has no printf and Std.string may use exponents.
+		C's "%.9f": the exact binary value of x rounded to 9 decimals, ties to even, the sign
+		kept (also on -0 and on values that round to zero). Haxe has no printf, Std.string may
+		use exponents, and rounding the product (a - floor(a)) * 1e9 is not enough: that product
+		is itself rounded, which can move a value lying just below a half-way point onto it.
+		So the product is computed exactly as p + err (Dekker's two-product, no FMA needed)
+		and the rounding decision is taken on the exact remainder.
 	**/
 	public static function format9(x:Float):String {
 		if (Math.isNaN(x))
 			return "nan";
-		var negative = x < 0;
+		// -0 is told apart by atan2 (-pi for -0, pi for +0): 1 / x throws on python and php, and
+		// FPHelper drops the sign of zero there.
+		var negative = x < 0 || (x == 0 && Math.atan2(x, -1) < 0);
 		var a = Math.abs(x);
 		if (!Math.isFinite(a))
 			return negative ? "-inf" : "inf";
-		// Splitting before scaling keeps every digit of large values (a - floor(a) is exact).
 		var whole = Math.ffloor(a);
-		var nanos = Math.fround((a - whole) * 1e9);
-		if (nanos >= 1e9) {
-			whole += 1;
-			nanos -= 1e9;
+		var frac = a - whole; // exact
+		var p = frac * 1e9;
+		var err = twoProductError(frac, 1e9, p); // frac * 1e9 == p + err exactly
+		var n = Math.ffloor(p);
+		var d = p - n; // exact, in [0, 1)
+		// The exact remainder is d + err, and |err| <= 2^-24 because p < 2^30.
+		if (d >= 0.25) {
+			var s = (d - 0.5) + err; // d - 0.5 is exact here; the sign of s is the sign of the exact sum
+			if (s > 0 || (s == 0 && n % 2 == 1))
+				n += 1;
 		}
-		var fraction = Std.string(Std.int(nanos));
-		return (negative ? "-" : "") + digits(whole) + "." + StringTools.lpad(fraction, "0", 9);
+		if (n >= 1e9) {
+			whole += 1;
+			n -= 1e9;
+		}
+		return (negative ? "-" : "") + digits(whole) + "." + StringTools.lpad(digits(n), "0", 9);
 	}
 
-	/** The decimal digits of a non-negative integral Float, which may exceed Int's range. **/
+	/** The rounding error of p = a * b, exactly: a * b - p (Dekker 1971, with Veltkamp's split). **/
+	static function twoProductError(a:Float, b:Float, p:Float):Float {
+		var c = 134217729.0 * a; // 2^27 + 1
+		var ah = c - (c - a), al = a - ah;
+		c = 134217729.0 * b;
+		var bh = c - (c - b), bl = b - bh;
+		return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+	}
+
+	/** The decimal digits of a non-negative integral Float, which may exceed Int's range (31 bits on neko). **/
 	static function digits(v:Float):String {
-		if (v < 2147483648.0)
+		if (v < 1e9)
 			return Std.string(Std.int(v));
 		var s = "";
 		while (v >= 1) {

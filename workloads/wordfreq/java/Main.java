@@ -1,7 +1,10 @@
 // wordfreq workload for Java: generates a pseudo-random text and counts its words (workloads/wordfreq/README.md).
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 public class Main {
     public static void main(String[] a) {
@@ -25,184 +28,100 @@ public class Main {
         }
     }
 
-    /**
-     * Counts words that are byte ranges of one text, so counting allocates nothing per word:
-     * open addressing with linear probing, each key is the offset and length of its first occurrence.
-     */
-    private static final class Counter {
-        private final byte[] text;
-        private int mask = 1023;
-        private int[] start = new int[mask + 1];
-        private int[] length = new int[mask + 1]; // 0 marks an empty slot (words are never empty)
-        private int[] hash = new int[mask + 1];
-        private int[] count = new int[mask + 1];
-        private int size;
-
-        Counter(byte[] text) {
-            this.text = text;
-        }
-
-        void add(int from, int len, int h) {
-            int slot = h & mask;
-            while (length[slot] != 0) {
-                if (hash[slot] == h && length[slot] == len
-                        && Arrays.equals(text, start[slot], start[slot] + len, text, from, from + len)) {
-                    count[slot]++;
-                    return;
-                }
-                slot = (slot + 1) & mask;
-            }
-            start[slot] = from;
-            length[slot] = len;
-            hash[slot] = h;
-            count[slot] = 1;
-            if (++size * 2 > mask) {
-                grow();
-            }
-        }
-
-        private void grow() {
-            int[] oldStart = start, oldLength = length, oldHash = hash, oldCount = count;
-            mask = mask * 2 + 1;
-            start = new int[mask + 1];
-            length = new int[mask + 1];
-            hash = new int[mask + 1];
-            count = new int[mask + 1];
-            for (int i = 0; i < oldLength.length; i++) {
-                if (oldLength[i] != 0) {
-                    int slot = oldHash[i] & mask;
-                    while (length[slot] != 0) {
-                        slot = (slot + 1) & mask;
-                    }
-                    start[slot] = oldStart[i];
-                    length[slot] = oldLength[i];
-                    hash[slot] = oldHash[i];
-                    count[slot] = oldCount[i];
-                }
-            }
-        }
-    }
-
-    private static final class Entry implements Comparable<Entry> {
-        final String word;
-        final int count;
-
-        Entry(String word, int count) {
-            this.word = word;
-            this.count = count;
-        }
-
-        @Override
-        public int compareTo(Entry o) {
-            // Highest count first, ties by the word ascending (all ASCII, so char order is byte order).
-            return count != o.count ? Integer.compare(o.count, count) : word.compareTo(o.word);
-        }
-    }
-
     private static String generate(long seed, int vocab, long words) {
         Rng rng = new Rng(seed);
         String[] vocabulary = new String[vocab];
-        char[] letters = new char[8];
         for (int i = 0; i < vocab; i++) {
             int len = 2 + (int) (rng.next() % 7);
+            StringBuilder w = new StringBuilder(len);
             for (int j = 0; j < len; j++) {
-                letters[j] = (char) ('a' + rng.next() % 26);
+                w.append((char) ('a' + rng.next() % 26));
             }
-            vocabulary[i] = new String(letters, 0, len);
+            vocabulary[i] = w.toString();
         }
-        // About 6 characters per word on average: sized once to avoid repeated regrowth.
-        StringBuilder text = new StringBuilder((int) Math.min(words * 7, Integer.MAX_VALUE - 16));
+        StringBuilder text = new StringBuilder();
         for (long k = 0; k < words; k++) {
             long r = rng.next() % vocab;
             long s = rng.next() % vocab;
             String w = vocabulary[(int) (r * s / vocab)];
             long c = rng.next() % 10;
             if (c == 0) {
-                for (int j = 0; j < w.length(); j++) {
-                    text.append((char) (w.charAt(j) - ('a' - 'A')));
-                }
+                w = w.toUpperCase(Locale.ROOT);
             } else if (c == 1) {
-                text.append((char) (w.charAt(0) - ('a' - 'A'))).append(w, 1, w.length());
-            } else {
-                text.append(w);
+                w = Character.toUpperCase(w.charAt(0)) + w.substring(1);
             }
             long p = rng.next() % 20;
-            if (p == 0) {
-                text.append(". ");
-            } else if (p == 1) {
-                text.append(", ");
-            } else if (p == 2) {
-                text.append('\n');
-            } else {
-                text.append(' ');
-            }
+            text.append(w).append(p == 0 ? ". " : p == 1 ? ", " : p == 2 ? "\n" : " ");
         }
         return text.toString();
+    }
+
+    // The generated text is the read-only input: made on the first call, kept for the next calls
+    // with the same parameters (README: "What is measured").
+    private static String cachedKey;
+    private static String cachedText;
+
+    private static String corpus(long seed, int vocab, long words) {
+        String key = seed + "/" + vocab + "/" + words;
+        if (!key.equals(cachedKey)) {
+            cachedText = generate(seed, vocab, words);
+            cachedKey = key;
+        }
+        return cachedText;
     }
 
     static String run(Runner.Params p) {
         long seed = p.integer("seed");
         long vocab = p.integer("vocab");
         long words = p.integer("words");
-        if (seed < 1 || seed >= MODULUS || vocab < 1 || vocab > Integer.MAX_VALUE || words < 0) {
-            throw new IllegalArgumentException("need 1 <= seed < 2^31-1, vocab >= 1, words >= 0");
+        if (seed < 1 || seed >= MODULUS || vocab < 1 || vocab > (1 << 26) || words < 0) {
+            throw new IllegalArgumentException("need 1 <= seed < 2^31-1, 1 <= vocab <= 2^26, words >= 0");
         }
-        String text = generate(seed, (int) vocab, words);
+        // The text is ASCII, so Locale.ROOT lowercasing is exactly ASCII lowercasing.
+        String lower = corpus(seed, (int) vocab, words).toLowerCase(Locale.ROOT);
 
-        // The text is ASCII, so one byte per character; ASCII-lowercase it in place.
-        byte[] lower = text.getBytes(StandardCharsets.ISO_8859_1);
-        for (int i = 0; i < lower.length; i++) {
-            byte b = lower[i];
-            if (b >= 'A' && b <= 'Z') {
-                lower[i] = (byte) (b | 0x20);
-            }
-        }
-
-        Counter counter = new Counter(lower);
+        // The plain idiom: a HashMap<String, Integer> and merge(word, 1, Integer::sum), one new
+        // String per word as substring() makes it (README: owned keys).
+        Map<String, Integer> counts = new HashMap<>();
         long total = 0;
-        int n = lower.length;
+        int n = lower.length();
         int i = 0;
         while (i < n) {
-            byte b = lower[i];
-            if (b < 'a' || b > 'z') {
+            char ch = lower.charAt(i);
+            if (ch < 'a' || ch > 'z') {
                 i++;
                 continue;
             }
-            int from = i;
-            int h = 0;
-            do {
-                h = h * 31 + b;
-                b = ++i < n ? lower[i] : 0;
-            } while (b >= 'a' && b <= 'z');
-            // Spread the high bits down: the table index uses only the low ones.
-            counter.add(from, i - from, h ^ (h >>> 16));
+            int start = i;
+            while (i < n && (ch = lower.charAt(i)) >= 'a' && ch <= 'z') {
+                i++;
+            }
+            counts.merge(lower.substring(start, i), 1, Integer::sum);
             total++;
         }
 
-        Entry[] entries = new Entry[counter.size];
+        List<Map.Entry<String, Integer>> ranked = new ArrayList<>(counts.entrySet());
+        // Highest count first, ties by the word ascending (all ASCII, so char order is byte order).
+        ranked.sort((x, y) -> {
+            int byCount = Integer.compare(y.getValue(), x.getValue());
+            return byCount != 0 ? byCount : x.getKey().compareTo(y.getKey());
+        });
+
         long checksum = 0;
-        int e = 0;
-        for (int slot = 0; slot < counter.length.length; slot++) {
-            int len = counter.length[slot];
-            if (len == 0) {
-                continue;
-            }
-            int from = counter.start[slot];
-            int cnt = counter.count[slot];
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            String w = e.getKey();
             long h = 0;
-            for (int j = 0; j < len; j++) {
-                h += (long) (j + 1) * (lower[from + j] - 96);
+            for (int j = 0; j < w.length(); j++) {
+                h += (long) (j + 1) * (w.charAt(j) - 96);
             }
-            checksum = (checksum + cnt * h) % CHECKSUM_MODULUS;
-            entries[e++] = new Entry(new String(lower, from, len, StandardCharsets.ISO_8859_1), cnt);
+            checksum = (checksum + e.getValue() * h) % CHECKSUM_MODULUS;
         }
-        Arrays.sort(entries);
 
         StringBuilder out = new StringBuilder(256);
-        for (int j = 0; j < Math.min(10, entries.length); j++) {
-            out.append(entries[j].word).append(' ').append(entries[j].count).append('\n');
+        for (int j = 0; j < Math.min(10, ranked.size()); j++) {
+            out.append(ranked.get(j).getKey()).append(' ').append(ranked.get(j).getValue()).append('\n');
         }
-        out.append("distinct ").append(entries.length).append('\n');
+        out.append("distinct ").append(counts.size()).append('\n');
         out.append("total ").append(total).append('\n');
         out.append("checksum ").append(checksum).append('\n');
         return out.toString();

@@ -1,78 +1,82 @@
 //! `cargo xtask compare BASE NEW`: regressions and improvements between two runs (each a
-//! results.json or a run directory). Exit 0 no regression, 1 regression, 2 bad input.
+//! results.json or a run directory). Fails (exit 1) on a regression, a status that got worse,
+//! an incomplete side or an ok cell that vanished; bad input is exit 2.
 
+use super::{Context, Outcome};
 use crate::compare::{self, Comparison};
+use crate::export::{self, comparison};
 use crate::history;
-use crate::results::{self, Results};
-use std::path::{Path, PathBuf};
+use crate::metric::Metric;
+use crate::results;
+use std::path::PathBuf;
 
-#[derive(Debug, Clone, Default)]
-pub struct Options {
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    pub base: PathBuf,
+    pub new: PathBuf,
+    /// Noise threshold as a fraction (default: each workload's, 0.05 unless it says otherwise).
+    #[arg(long)]
     pub threshold: Option<f64>,
-    /// Write the comparison as JSON here (`-` for stdout).
+    /// Also write JSON here (`-` for stdout).
+    #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Write a Markdown table here (`-` for stdout), e.g. `$GITHUB_STEP_SUMMARY`.
+    /// Also write a Markdown table here (`-` for stdout), e.g. "$GITHUB_STEP_SUMMARY".
+    #[arg(long)]
     pub markdown: Option<PathBuf>,
-    /// Widen each cell's threshold to the noise its past runs show.
+    /// Widen thresholds to the run-to-run noise seen in this history directory.
+    #[arg(long)]
     pub history: Option<PathBuf>,
-    /// List unchanged metrics too.
+    /// The metrics compared (repeatable; default: wall_ms, cpu_ms, peak_rss_kib).
+    #[arg(long = "metric", value_enum)]
+    pub metrics: Vec<Metric>,
+    /// List the metrics without a significant change too.
+    #[arg(long)]
     pub all: bool,
+    /// Print nothing but errors (the files are still written).
+    #[arg(long, short)]
     pub quiet: bool,
 }
 
-pub fn run(base: &Path, new: &Path, opts: &Options) -> i32 {
-    let load = |p: &Path| results::load(p).map_err(|e| eprintln!("error: {e:#}"));
-    let (Ok(b), Ok(n)) = (load(base), load(new)) else { return super::EXIT_BAD_INPUT };
-    compare_loaded(&base.display().to_string(), &b, &new.display().to_string(), &n, opts)
-}
-
-/// Compares two loaded runs, prints and writes the outputs, returns the exit code.
-pub fn compare_loaded(base_label: &str, base: &Results, new_label: &str, new: &Results, opts: &Options) -> i32 {
-    let mut copts = compare::Options { threshold: opts.threshold, seed: new.meta.seed ^ base.meta.seed, noise: Default::default() };
-    if let Some(dir) = &opts.history {
-        match history::load(dir) {
-            Ok(runs) => copts.noise = history::noise(&history::series(runs.iter().map(|(_, r)| r), &new.meta.size, &history::fingerprint(&new.meta.machine))),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                return super::EXIT_BAD_INPUT;
-            }
-        }
-    }
-    let comparison = match compare::compare(base_label, base, new_label, new, &copts) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return super::EXIT_BAD_INPUT;
-        }
-    };
-    if !opts.quiet {
-        print!("{}", compare::text(&comparison, opts.all));
-    }
-    if let Err(e) = write_outputs(&comparison, opts) {
-        eprintln!("error: {e:#}");
-        return super::EXIT_BAD_INPUT;
-    }
-    if comparison.regressions() > 0 {
-        super::EXIT_FAILED
-    } else {
-        super::EXIT_OK
-    }
-}
-
-fn write_outputs(c: &Comparison, opts: &Options) -> anyhow::Result<()> {
-    let write = |path: &Path, text: String| -> anyhow::Result<()> {
-        if path == Path::new("-") {
-            print!("{text}");
-            Ok(())
+impl Args {
+    pub fn compare(&self) -> anyhow::Result<Comparison> {
+        let base = results::load(&self.base)?;
+        let new = results::load(&self.new)?;
+        // Empty: each cell's headline metrics (compare::Options::metrics); history noise is
+        // gathered for all of them.
+        let metrics = if self.metrics.is_empty() {
+            Metric::HEADLINE.iter().chain(&Metric::LEVEL_HEADLINE).copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect()
         } else {
-            std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+            self.metrics.clone()
+        };
+        let mut opts = compare::Options {
+            threshold: self.threshold,
+            seed: new.meta.seed ^ base.meta.seed,
+            metrics: self.metrics.clone(),
+            ..Default::default()
+        };
+        if let Some(dir) = &self.history {
+            let runs = history::load(dir)?;
+            opts.noise = history::noise(&history::series(
+                runs.iter().map(|(_, r)| r),
+                new.meta.size,
+                &history::fingerprint(&new.meta.machine),
+                &metrics,
+            ));
         }
-    };
-    if let Some(p) = &opts.json {
-        write(p, serde_json::to_string_pretty(c)? + "\n")?;
+        Ok(compare::compare(&self.base.display().to_string(), &base, &self.new.display().to_string(), &new, &opts)?)
     }
-    if let Some(p) = &opts.markdown {
-        write(p, compare::markdown(c))?;
+
+    pub fn run(self, _ctx: &Context) -> anyhow::Result<Outcome> {
+        let c = self.compare()?;
+        if !self.quiet {
+            print!("{}", comparison::text(&c, self.all));
+        }
+        if let Some(p) = &self.json {
+            export::write_to(p, &(serde_json::to_string_pretty(&c)? + "\n"))?;
+        }
+        if let Some(p) = &self.markdown {
+            export::write_to(p, &comparison::markdown(&c))?;
+        }
+        Ok(Outcome::from_ok(c.passed()))
     }
-    Ok(())
 }

@@ -1,33 +1,46 @@
-//! `cargo xtask history [--dir DIR] [--size S]`: each cell's trend over the stored runs of
-//! one size on this machine: medians oldest to newest, with a sparkline and the noise.
+//! `cargo xtask history [--dir DIR] [--size S] [--metric M]`: each cell's trend over the
+//! stored runs of one size on this machine: medians oldest to newest, a sparkline, the noise.
 
+use super::{Context, Outcome};
 use crate::history;
 use crate::machine::Machine;
-use std::path::Path;
+use crate::metric::Metric;
+use crate::spec::Size;
+use std::path::PathBuf;
 
-pub fn run(dir: &Path, size: &str, metric: &str) -> i32 {
-    let runs = match history::load(dir) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return super::EXIT_BAD_INPUT;
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    #[arg(long, default_value = "reports/history")]
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = Size::Quick)]
+    pub size: Size,
+    #[arg(long, value_enum, default_value_t = Metric::WallMs)]
+    pub metric: Metric,
+}
+
+impl Args {
+    pub fn run(self, ctx: &Context) -> anyhow::Result<Outcome> {
+        let dir = ctx.root.join(&self.dir);
+        let runs = history::load(&dir)?;
+        let machine = history::fingerprint(&Machine::detect());
+        let series = history::series(runs.iter().map(|(_, r)| r), self.size, &machine, &[self.metric]);
+        let noise = history::noise(&series);
+        if series.is_empty() {
+            println!("no complete `{}` runs of this machine ({machine}) in {} with {}", self.size, dir.display(), self.metric);
+            return Ok(Outcome::Success);
         }
-    };
-    let machine = history::fingerprint(&Machine::detect());
-    let series = history::series(runs.iter().map(|(_, r)| r), size, &machine);
-    let noise = history::noise(&series);
-    let picked: Vec<_> = series.iter().filter(|(k, _)| k.ends_with(&format!("/{metric}"))).collect();
-    if picked.is_empty() {
-        println!("no complete `{size}` runs of this machine ({machine}) in {}", dir.display());
-        return super::EXIT_OK;
+        println!("{}, size {}, machine {machine}: oldest -> newest", self.metric, self.size);
+        for (key, points) in &series {
+            let values: Vec<f64> = points.iter().map(|(_, v)| *v).collect();
+            let last = values.last().copied().unwrap_or(f64::NAN);
+            let spread = noise.get(key).map_or("n/a".to_string(), |n| format!("±{:.1} %", n * 50.0));
+            println!(
+                "{:<36} {} {:>4} runs  last {last:.3}  run-to-run noise {spread}",
+                key.0.to_string(),
+                history::sparkline(&values),
+                values.len()
+            );
+        }
+        Ok(Outcome::Success)
     }
-    println!("{metric}, size {size}, machine {machine}: oldest -> newest");
-    for (key, points) in picked {
-        let values: Vec<f64> = points.iter().map(|(_, v)| *v).collect();
-        let cell = key.trim_end_matches(&format!("/{metric}")).replacen('/', " × ", 1);
-        let last = values.last().copied().unwrap_or(f64::NAN);
-        let spread = noise.get(key).map_or("n/a".to_string(), |n| format!("±{:.1} %", n * 50.0));
-        println!("{cell:<28} {} {:>4} runs  last {last:.3}  run-to-run noise {spread}", history::sparkline(&values), values.len());
-    }
-    super::EXIT_OK
 }

@@ -1,426 +1,300 @@
-//! `cargo xtask matrix`: plan, build every cell, run every built cell under the launcher,
-//! write results.json after each cell, render the report, print the summary.
+//! `cargo xtask matrix`: the arguments, turned into a session's settings and destination; the
+//! session does the work (see `session`), this decides the outcome.
 
-use crate::analysis;
-use crate::build::{self, BuildJob};
-use crate::execute;
-use crate::measure::Request;
-use crate::machine::{self, Machine};
+use super::{Context, Outcome};
+use crate::drive::batch::BatchDriver;
+use crate::drive::client::ClientDriver;
+use crate::drive::service::ServiceDriver;
+use crate::drive::ByKind;
+use crate::error::BadInput;
+use crate::export::{self, ExportSpec};
+use crate::machine;
 use crate::paths;
-use crate::plan::{self, Plan};
+use crate::plan::Selection;
 use crate::probe::Availability;
-use crate::report;
-use crate::results::{self, Cell, Meta, Results, Status, TargetRecord, WorkloadRecord};
-use crate::schedule;
-use crate::stats::Rng;
-use crate::spec::{Size, Target, Workload};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use crate::results::{self, Results};
+use crate::schedule::Runs;
+use crate::session::{self, progress::Ui, Destination, Settings};
+use crate::spec::Size;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-#[derive(Debug, Clone)]
-pub struct Options {
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Workload size.
+    #[arg(long, value_enum, default_value_t = Size::Quick)]
     pub size: Size,
+    /// Only these workloads (comma-separated).
+    #[arg(long, value_delimiter = ',')]
     pub workloads: Option<Vec<String>>,
+    /// Only these targets (comma-separated).
+    #[arg(long, value_delimiter = ',')]
     pub targets: Option<Vec<String>>,
-    pub runs: crate::schedule::Runs,
-    pub warmup_runs: u32,
-    /// Seed of the run order and the bootstraps; recorded so a run can be repeated.
-    pub seed: u64,
-    /// Target every cell is also compared against (`vs_reference`).
+    /// Measured runs per cell, after the warm-up run (default 5).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), conflicts_with_all = ["min_runs", "max_runs"])]
+    pub runs: Option<u32>,
+    /// Adaptive: at least this many measured runs per cell (default 3)...
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub min_runs: Option<u32>,
+    /// ...and at most this many (default 30), stopping a cell once its median's interval is narrow.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_runs: Option<u32>,
+    /// Adaptive stop: the 95 % interval of the median narrower than this fraction of it.
+    #[arg(long, default_value_t = 0.05)]
+    pub target_ci: f64,
+    /// Seed of the interleaved run order and of the bootstraps (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also give every cell's ratio to this target's cell of the same column.
+    #[arg(long)]
     pub reference: Option<String>,
+    /// Discarded warm-up runs per cell.
+    #[arg(long, default_value_t = 1)]
+    pub warmup_runs: u32,
+    /// Run directory (default: a new reports/<time>-<size>/).
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Rebuild every cell even if its sources and toolchain are unchanged.
+    #[arg(long)]
     pub rebuild: bool,
+    /// No progress, no summary: only errors and the report's path.
+    #[arg(long, short)]
     pub quiet: bool,
-    /// Treat a target that Debian's packages could provide but is missing as a failure.
+    /// Exit 1 when a target that Debian's packages provide is missing (for CI).
+    #[arg(long)]
     pub fail_on_missing: bool,
-    pub command_line: Vec<String>,
-    /// The binary that runs in launcher mode (normally this very executable).
-    pub launcher: PathBuf,
-    /// Compare the new run with this one (a results.json or run directory) at the end.
+    /// Compare with this earlier run (results.json or run directory) at the end; exit 1 on regression.
+    #[arg(long)]
     pub baseline: Option<PathBuf>,
-    /// Where finished runs are appended (default: reports/history for runs under reports/).
+    /// Append the finished run here (default: reports/history when writing under reports/).
+    #[arg(long)]
     pub history: Option<PathBuf>,
-    /// Re-run the baseline's builds (where they are still on disk) in this session,
-    /// interleaved with the new cells, and compare against those runs.
+    /// With --baseline: re-run the baseline's builds still on disk in this session, interleaved.
+    #[arg(long, requires = "baseline")]
     pub rerun_baseline: bool,
+    /// Continue the interrupted run in DIR: the same seed, size, selection and baseline, the
+    /// finished runs kept; refused if a workload or target file, a toolchain or a source changed.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workloads", "targets", "runs", "min_runs", "max_runs", "seed", "reference", "out", "rebuild", "baseline", "shard"])]
+    pub resume: Option<PathBuf>,
+    /// Also write the run in FORMAT to PATH at the end (repeatable; `-` for stdout), even
+    /// when interrupted: json, csv, markdown, bmf, gab, prometheus, junit.
+    #[arg(long = "export", value_name = "FORMAT=PATH")]
+    pub exports: Vec<ExportSpec>,
+    /// At the end (also when interrupted), push the Prometheus exposition to this
+    /// Pushgateway (http://HOST:PORT), one group per target.
+    #[arg(long, value_name = "URL", value_parser = |s: &str| s.parse::<export::push::Url>().map_err(|e| e.to_string()))]
+    pub push: Option<export::push::Url>,
+    /// Serve the Prometheus exposition live at http://ADDR/metrics while the matrix runs
+    /// (updated after every round; ADDR such as 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Run only shard I of N (1-based) of the planned cells: a deterministic slice, balanced by
+    /// the durations in the history directory (else dealt round-robin by target). Join the
+    /// shards' run directories with `cargo xtask merge`.
+    #[arg(long, value_name = "I/N", value_parser = clap::value_parser!(crate::shard::Shard))]
+    pub shard: Option<crate::shard::Shard>,
 }
 
-/// A slot of the rotation: a cell of this run, or a re-run baseline build.
-#[derive(Debug, Clone, Copy)]
-enum Slot {
-    Cell(usize),
-    Twin(usize),
-}
-
-/// For each ok baseline cell whose build is still on disk and that this run also has:
-/// an empty cell to collect its re-runs, the request that runs it as the baseline did,
-/// and this run's cell (for its size and comparison rule).
-fn baseline_twins<'a>(base: &Results, cells: &BTreeMap<usize, &'a Buildable>, opts: &Options) -> Vec<(Cell, Request, &'a Buildable)> {
-    let mut twins = Vec::new();
-    for b in cells.values() {
-        let Some(old) = base.cells.iter().find(|c| c.workload == b.job.workload && c.target == b.job.target.name && c.status == Status::Ok) else { continue };
-        let (Some(build), Some(first)) = (&old.build, old.runs.first()) else { continue };
-        if build.key.len() < 16 {
-            continue;
-        }
-        let dir = b.job.cell_dir.join(&build.key[..16]);
-        if !dir.join("out").is_dir() {
-            continue;
-        }
-        let mut request = execute::request(&b.job, b.workload.size(opts.size));
-        request.argv = first.argv.clone();
-        request.cwd = dir;
-        twins.push((Cell::new(&old.workload, &old.target), request, *b));
-    }
-    twins
-}
-
-/// A cell that can be built: indices into the plan plus the job.
-struct Buildable {
-    cell: usize,
-    workload: Workload,
-    job: BuildJob,
-}
-
-pub fn run(root: &Path, opts: &Options) -> anyhow::Result<i32> {
-    let plan = match plan::plan(root, opts.workloads.as_deref(), opts.targets.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return Ok(super::EXIT_BAD_INPUT);
-        }
-    };
-    if let Some(reference) = &opts.reference {
-        if !plan.targets.iter().any(|t| &t.name == reference) {
-            eprintln!("error: --reference `{reference}` is not one of the selected targets");
-            return Ok(super::EXIT_BAD_INPUT);
-        }
-    }
-    // Read the baseline first: a bad one should stop us before an hour of measuring.
-    let baseline = match &opts.baseline {
-        Some(path) => match results::load(path) {
-            Ok(r) => Some((path.clone(), r)),
-            Err(e) => {
-                eprintln!("error: --baseline: {e:#}");
-                return Ok(super::EXIT_BAD_INPUT);
+impl Args {
+    /// How many measured runs each cell gets: fixed (`--runs`, default 5) or adaptive.
+    pub fn runs(&self) -> Runs {
+        match (self.runs, self.min_runs, self.max_runs) {
+            (Some(n), _, _) => Runs::fixed(n),
+            (None, None, None) => Runs::fixed(5),
+            (None, min, max) => {
+                let min = min.unwrap_or(3);
+                Runs { min, max: max.unwrap_or(min.max(30)).max(min), target_ci: Some(self.target_ci) }
             }
-        },
-        None => None,
-    };
-    let out_dir = output_dir(root, opts)?;
-    let results_path = out_dir.join("results.json");
-
-    let (mut results, buildable) = skeleton(&plan, opts);
-    results::save(&results_path, &results)?;
-    let show = !opts.quiet && std::io::stderr().is_terminal();
-    if !opts.quiet {
-        preface(&results);
-    }
-
-    let built = build_all(&mut results, &buildable, opts, show);
-    results::save(&results_path, &results)?;
-
-    // Runs one at a time (two measured programs on a 2-core machine disturb each other),
-    // interleaved: every active cell once per round, each round in a shuffled order.
-    let budgets: Vec<(String, Vec<crate::spec::Budget>)> = plan.workloads.iter().filter_map(|(n, w)| w.as_ref().ok().map(|w| (n.clone(), w.budgets.clone()))).collect();
-    let by_cell: BTreeMap<usize, &Buildable> = buildable.iter().filter(|b| built.contains(&b.cell)).map(|b| (b.cell, b)).collect();
-    // What each slot of the rotation runs: a cell of this run, or a baseline build re-run.
-    let mut slots: Vec<(Slot, Request, &Buildable)> = by_cell.iter().map(|(&i, b)| (Slot::Cell(i), execute::request(&b.job, b.workload.size(opts.size)), *b)).collect();
-    if let (true, Some((_, base))) = (opts.rerun_baseline, &baseline) {
-        for (twin, request, b) in baseline_twins(base, &by_cell, opts) {
-            slots.push((Slot::Twin(results.baseline_rerun.len()), request, b));
-            results.baseline_rerun.push(twin);
-        }
-        if !opts.quiet {
-            eprintln!("re-running {} baseline build(s) in this session", results.baseline_rerun.len());
-        }
-    }
-    run_all(&mut results, &results_path, &slots, &budgets, opts, show)?;
-
-    results.meta.finished = Some(machine::utc_now().0);
-    results.meta.complete = true;
-    results::save(&results_path, &results)?;
-    let index = report::html::write(root, &results, &out_dir)?;
-    update_latest(root, &out_dir);
-    let history_dir = opts.history.clone().or_else(|| out_dir.starts_with(paths::reports_dir(root)).then(|| paths::reports_dir(root).join("history")));
-    if let Some(dir) = history_dir {
-        let stored = crate::history::append(&dir, &results)?;
-        if !opts.quiet {
-            eprintln!("history: {}", paths::display(root, &stored));
         }
     }
 
-    let missing_required: Vec<&TargetRecord> = results.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })).collect();
-    if !opts.quiet {
-        print!("{}", report::terminal::summary(&results));
-        println!("results: {}", paths::display(root, &results_path));
-    }
-    println!("report:  {}", paths::display(root, &index));
-    let failed = results.cells.iter().any(|c| c.status.is_failure());
-    let compared = match &baseline {
-        Some((path, base)) => compare_with_baseline(path, base, &results, &out_dir, opts),
-        None => super::EXIT_OK,
-    };
-    if compared == super::EXIT_BAD_INPUT {
-        return Ok(compared);
-    }
-    if opts.fail_on_missing && !missing_required.is_empty() {
-        for t in &missing_required {
-            eprintln!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name);
+    pub fn settings(&self, command_line: Vec<String>, launcher: &Path) -> Result<Settings, BadInput> {
+        if !(self.target_ci > 0.0 && self.target_ci < 1.0) {
+            return Err(BadInput(format!("--target-ci {} is not a fraction between 0 and 1", self.target_ci)));
         }
-        return Ok(super::EXIT_FAILED);
+        let seed = self
+            .seed
+            .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
+        Ok(Settings {
+            size: self.size,
+            selection: Selection { workloads: self.workloads.clone(), targets: self.targets.clone() },
+            runs: self.runs(),
+            warmup_runs: self.warmup_runs,
+            seed,
+            reference: self.reference.clone(),
+            rebuild: self.rebuild,
+            command_line,
+            launcher: launcher.to_path_buf(),
+        })
     }
-    Ok(if failed || compared == super::EXIT_FAILED { super::EXIT_FAILED } else { super::EXIT_OK })
-}
 
-/// Builds every buildable cell, side by side (one per core; nothing is measured meanwhile),
-/// records each build in its cell, and returns the cells that built.
-fn build_all(results: &mut Results, buildable: &[Buildable], opts: &Options, show: bool) -> Vec<usize> {
-    let bar = progress(show, buildable.len() as u64, "build");
-    let records = Mutex::new(Vec::new());
-    let queue = Mutex::new(buildable.iter());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(buildable.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let Some(b) = queue.lock().unwrap().next() else { break };
-                bar.set_message(format!("{} × {}", b.job.workload, b.job.target.name));
-                let record = build::build(&b.job, opts.rebuild);
-                bar.inc(1);
-                records.lock().unwrap().push((b.cell, record));
-            });
+    /// The run directory: `--out`, or a new `reports/<timestamp>-<size>/`.
+    pub fn out_dir(&self, root: &Path) -> PathBuf {
+        match &self.out {
+            Some(d) => d.clone(),
+            None => {
+                let base = paths::reports_dir(root).join(format!("{}-{}", machine::utc_now().1, self.size));
+                // Two runs in the same second get distinct directories.
+                (0..)
+                    .map(|i| if i == 0 { base.clone() } else { PathBuf::from(format!("{}-{i}", base.display())) })
+                    .find(|p| !p.exists())
+                    .expect("an unused name")
+            }
         }
-    });
-    bar.finish_and_clear();
-    let mut built = Vec::new();
-    for (index, record) in records.into_inner().unwrap() {
-        let cell = &mut results.cells[index];
-        if !record.ok {
-            cell.fail(Status::BuildFailed, format!("build failed:\n{}", record.log_tail));
-        } else {
-            built.push(index);
-        }
-        cell.build = Some(record);
     }
-    built
-}
 
-/// The warm-up round, then measured rounds until every slot has its runs (or failed);
-/// every run is saved as it ends, the figures are recomputed after each round.
-fn run_all(results: &mut Results, results_path: &Path, slots: &[(Slot, Request, &Buildable)], budgets: &[(String, Vec<crate::spec::Budget>)], opts: &Options, show: bool) -> anyhow::Result<()> {
-    let mut rng = Rng::new(opts.seed);
-    let mut active: Vec<usize> = (0..slots.len()).collect();
-    let bar = progress(show, active.len() as u64 * u64::from(opts.warmup_runs + opts.runs.max), "run");
-    let mut seq = 0u32;
-    let run = |slot: usize, warmup: bool, results: &mut Results, seq: &mut u32| -> bool {
-        let (which, request, b) = &slots[slot];
-        let (cell, label) = match which {
-            Slot::Cell(i) => (&mut results.cells[*i], ""),
-            Slot::Twin(j) => (&mut results.baseline_rerun[*j], " (baseline)"),
+    pub fn destination(&self, root: &Path) -> Destination {
+        let out_dir = self.out_dir(root);
+        let reports = paths::reports_dir(root);
+        let under_reports = out_dir.starts_with(&reports);
+        Destination {
+            history: self.history.clone().or_else(|| under_reports.then(|| reports.join("history"))),
+            latest: under_reports.then_some(reports),
+            out_dir,
+        }
+    }
+
+    /// The settings an interrupted run was started with.
+    fn resumed_settings(meta: &crate::results::Meta, launcher: &Path) -> Settings {
+        Settings {
+            size: meta.size,
+            selection: Selection { workloads: meta.selected_workloads.clone(), targets: meta.selected_targets.clone() },
+            runs: Runs { min: meta.min_runs, max: meta.max_runs, target_ci: meta.target_ci },
+            warmup_runs: meta.warmup_runs,
+            seed: meta.seed,
+            reference: meta.reference.clone(),
+            rebuild: false,
+            command_line: meta.command_line.clone(),
+            launcher: launcher.to_path_buf(),
+        }
+    }
+
+    pub fn run(self, ctx: &Context) -> anyhow::Result<Outcome> {
+        let (settings, plan, resume, baseline_path, rerun, dest) = match &self.resume {
+            None => {
+                let settings = self.settings(ctx.command_line.clone(), &ctx.launcher)?;
+                let mut plan = session::plan_for(&ctx.root, &settings)?;
+                let dest = self.destination(&ctx.root);
+                if let Some(shard) = self.shard {
+                    let stored = match &dest.history {
+                        Some(dir) if dir.is_dir() => crate::history::load(dir)?,
+                        _ => Vec::new(),
+                    };
+                    plan.keep_shard(shard, &crate::shard::durations(stored.iter().map(|(_, r)| r), settings.size));
+                }
+                (settings, plan, None, self.baseline.clone(), self.rerun_baseline, dest)
+            }
+            Some(dir) => {
+                let (previous, journal) = session::resume::load(dir)?;
+                let settings = Self::resumed_settings(&previous.meta, &ctx.launcher);
+                let mut plan = session::plan_for(&ctx.root, &settings)?;
+                if let Some(shard) = &previous.meta.shard {
+                    // The slice it was started with (the history may have grown since).
+                    let keys: std::collections::BTreeSet<String> = previous.cells.iter().map(|c| c.id.key()).collect();
+                    plan.retain_cells(|id| keys.contains(&id.key()));
+                    plan.shard = Some(shard.clone());
+                }
+                let changed = session::resume::differences(&previous, &plan, &journal);
+                if !changed.is_empty() {
+                    return Err(BadInput(format!(
+                        "cannot resume {}: since it was started, {}; start a new run instead",
+                        dir.display(),
+                        changed.join("; ")
+                    ))
+                    .into());
+                }
+                let (baseline, rerun) = (previous.meta.baseline.clone(), previous.meta.rerun_baseline);
+                let mut dest = Args { out: Some(dir.clone()), ..self.clone() }.destination(&ctx.root);
+                dest.out_dir = dir.clone();
+                (settings, plan, Some(session::resume::resume_of(previous, journal)), baseline, rerun, dest)
+            }
         };
-        bar.set_message(format!("{} × {}{label}{}", cell.workload, cell.target, if warmup { " (warm-up)" } else { "" }));
-        let ok = execute::run_once(&opts.launcher, request, b.workload.size(opts.size), &b.workload.compare, warmup, *seq, cell);
-        *seq += 1;
-        bar.inc(1);
-        if !ok {
-            bar.suspend(|| if !opts.quiet { eprintln!("{} × {}{label}: {}", cell.workload, cell.target, cell.status.as_str()) });
-        }
-        ok
-    };
-    let wall_of = |results: &Results, slot: usize| match slots[slot].0 {
-        Slot::Cell(i) => analysis::wall_ms(&results.cells[i]),
-        Slot::Twin(j) => analysis::wall_ms(&results.baseline_rerun[j]),
-    };
-    for _ in 0..opts.warmup_runs {
-        for slot in schedule::round(&active, &mut rng) {
-            if !run(slot, true, results, &mut seq) {
-                active.retain(|&i| i != slot);
+        // Read the baseline first: a bad one should stop us before an hour of measuring.
+        let baseline: Option<(PathBuf, Results)> = match &baseline_path {
+            Some(path) => Some((path.clone(), results::load(path).map_err(|e| BadInput(format!("--baseline: {e}")))?)),
+            None => None,
+        };
+        let batch = BatchDriver { launcher: ctx.launcher.clone(), interrupt: ctx.interrupt };
+        let service = ServiceDriver { launcher: ctx.launcher.clone(), interrupt: ctx.interrupt };
+        let client = ClientDriver { launcher: ctx.launcher.clone(), interrupt: ctx.interrupt };
+        let driver = ByKind { batch: &batch, service: &service, client: &client };
+        let ui = Ui::new(self.quiet);
+        let live = export::live::Live::default();
+        let _server = match &self.metrics_listen {
+            Some(addr) => {
+                let server = export::live::serve(addr, live.clone())?;
+                ui.always(&format!("metrics: http://{}/metrics", server.addr));
+                Some(server)
             }
-            results::save(results_path, results)?;
+            None => None,
+        };
+        let observer: Option<&dyn session::Observer> = self.metrics_listen.as_ref().map(|_| &live as &dyn session::Observer);
+        let runtime = session::Runtime { driver: &driver, interrupt: ctx.interrupt, ui: &ui, observer };
+        let finished = session::run(&plan, &settings, &dest, &runtime, baseline.as_ref().map(|(p, r)| (p.as_path(), r, rerun)), resume)?;
+        export::write_exports(&self.exports, &finished.results)?;
+        if let Some(url) = &self.push {
+            export::push::push(url, &finished.results)?;
         }
-    }
-    for done in 0..opts.runs.max {
-        let wanted: Vec<usize> = active.iter().copied().filter(|&i| schedule::wants_more(done, &wall_of(results, i), &opts.runs, &mut rng)).collect();
-        if wanted.is_empty() {
-            break;
+        if finished.interrupted {
+            return Ok(Outcome::Interrupted);
         }
-        for slot in schedule::round(&wanted, &mut rng) {
-            if !run(slot, false, results, &mut seq) {
-                active.retain(|&i| i != slot);
+        let r = &finished.results;
+        let mut ok = !r.cells.iter().any(|c| c.status.is_failure());
+        if finished.comparison.as_ref().is_some_and(|c| !c.passed()) {
+            ok = false;
+        }
+        if self.fail_on_missing {
+            for t in r.targets.iter().filter(|t| matches!(t.availability, Availability::Missing { apt_installable: true, .. })) {
+                ui.always(&format!("error: target `{}` is missing but Debian's packages provide it (--fail-on-missing)", t.name));
+                ok = false;
             }
-            // Every run is on disk as soon as it ends: an interrupted session loses nothing.
-            results::save(results_path, results)?;
         }
-        analysis::analyse(results, budgets);
+        Ok(Outcome::from_ok(ok))
     }
-    bar.finish_and_clear();
-    for &slot in &active {
-        match slots[slot].0 {
-            Slot::Cell(i) => results.cells[i].status = Status::Ok,
-            Slot::Twin(j) => results.baseline_rerun[j].status = Status::Ok,
-        }
-    }
-    analysis::analyse(results, budgets);
-    Ok(())
 }
 
-/// Compares the finished run with the baseline (against its re-runs when there are any),
-/// writing compare.json and compare.md into the run directory; returns compare's exit code.
-fn compare_with_baseline(path: &Path, base: &Results, results: &Results, out_dir: &Path, opts: &Options) -> i32 {
-    println!("\ncompared with {}:", path.display());
-    let copts = super::compare::Options { json: Some(out_dir.join("compare.json")), markdown: Some(out_dir.join("compare.md")), history: opts.history.clone(), quiet: false, ..Default::default() };
-    if results.baseline_rerun.is_empty() {
-        return super::compare::compare_loaded(&path.display().to_string(), base, &out_dir.display().to_string(), results, &copts);
-    }
-    // Same-session comparison: the baseline's builds as re-run here, against the new cells.
-    // Cells that were not re-run (not ok in the baseline) keep the baseline's record.
-    let mut rerun = results.clone();
-    let twins = std::mem::take(&mut rerun.baseline_rerun);
-    rerun.cells = base.cells.iter().map(|c| twins.iter().find(|t| t.workload == c.workload && t.target == c.target).unwrap_or(c).clone()).collect();
-    rerun.targets = base.targets.clone();
-    let mut new = results.clone();
-    new.baseline_rerun.clear();
-    super::compare::compare_loaded(&format!("{} (re-run in this session)", path.display()), &rerun, &out_dir.display().to_string(), &new, &copts)
-}
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use crate::schedule::Runs;
+    use clap::Parser;
 
-/// Before the work: what cannot be built, said once per file or target.
-fn preface(results: &Results) {
-    for w in &results.workloads {
-        if let Some(e) = &w.error {
-            eprintln!("error: {e}");
+    fn args(line: &[&str]) -> super::Args {
+        let argv: Vec<&str> = ["cargo xtask", "matrix"].iter().chain(line).copied().collect();
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Matrix(a) => a,
+            other => panic!("{other:?}"),
         }
     }
-    for t in &results.targets {
-        match (&t.error, &t.availability) {
-            (Some(e), _) => eprintln!("error: {e}"),
-            (None, Availability::Missing { reason, install, .. }) => eprintln!("skip {}: {reason}
-     install: {install}", t.name),
-            _ => {}
+
+    #[test]
+    fn run_counts_fixed_adaptive_and_default() {
+        assert_eq!(args(&[]).runs(), Runs::fixed(5));
+        assert_eq!(args(&["--runs", "9"]).runs(), Runs::fixed(9));
+        assert_eq!(args(&["--min-runs", "4"]).runs(), Runs { min: 4, max: 30, target_ci: Some(0.05) });
+        assert_eq!(args(&["--max-runs", "10"]).runs(), Runs { min: 3, max: 10, target_ci: Some(0.05) });
+        assert_eq!(
+            args(&["--min-runs", "12", "--max-runs", "10", "--target-ci", "0.02"]).runs(),
+            Runs { min: 12, max: 12, target_ci: Some(0.02) },
+            "max never below min"
+        );
+        assert!(Cli::try_parse_from(["cargo xtask", "matrix", "--runs", "3", "--min-runs", "2"]).is_err(), "fixed and adaptive conflict");
+        assert!(Cli::try_parse_from(["cargo xtask", "matrix", "--runs", "0"]).is_err());
+        assert!(Cli::try_parse_from(["cargo xtask", "matrix", "--rerun-baseline"]).is_err(), "needs --baseline");
+        assert!(Cli::try_parse_from(["cargo xtask", "matrix", "--size", "huge"]).is_err());
+        assert_eq!(args(&["--export", "csv=a.csv", "--export", "JUnit=-"]).exports.len(), 2);
+        for bad in ["csv", "yaml=x", "csv="] {
+            assert!(Cli::try_parse_from(["cargo xtask", "matrix", "--export", bad]).is_err(), "{bad}");
         }
+        assert!(args(&["--target-ci", "1.5"]).settings(vec![], std::path::Path::new("xtask")).is_err());
     }
-}
 
-fn progress(show: bool, len: u64, what: &str) -> ProgressBar {
-    if !show {
-        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    #[test]
+    fn runs_under_reports_feed_the_history_and_the_latest_link() {
+        let root = std::path::Path::new("/repo");
+        let d = args(&[]).destination(root);
+        assert!(d.out_dir.starts_with("/repo/reports"));
+        assert_eq!(d.history.as_deref(), Some(std::path::Path::new("/repo/reports/history")));
+        let elsewhere = args(&["--out", "/tmp/x"]).destination(root);
+        assert_eq!((elsewhere.history, elsewhere.latest), (None, None));
     }
-    let bar = ProgressBar::new(len);
-    let style = ProgressStyle::with_template(&format!("{what:>5} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {{msg}}")).expect("a valid template");
-    bar.set_style(style);
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
-
-/// The run directory: `--out`, or a new `reports/<timestamp>-<size>/`.
-fn output_dir(root: &Path, opts: &Options) -> anyhow::Result<PathBuf> {
-    let dir = match &opts.out {
-        Some(d) => d.clone(),
-        None => {
-            let stamp = machine::utc_now().1;
-            let base = paths::reports_dir(root).join(format!("{stamp}-{}", opts.size));
-            // Two runs in the same second get distinct directories.
-            (0..).map(|i| if i == 0 { base.clone() } else { PathBuf::from(format!("{}-{i}", base.display())) }).find(|p| !p.exists()).expect("an unused name")
-        }
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-/// Points `reports/latest` at the run directory when it lies under reports/.
-fn update_latest(root: &Path, out_dir: &Path) {
-    let reports = paths::reports_dir(root);
-    let Ok(relative) = out_dir.strip_prefix(&reports) else { return };
-    let link = reports.join("latest");
-    let _ = std::fs::remove_file(&link);
-    #[cfg(unix)]
-    let _ = std::os::unix::fs::symlink(relative, &link);
-}
-
-/// The results before anything is built: every planned cell, skips and spec errors decided.
-fn skeleton(plan: &Plan, opts: &Options) -> (Results, Vec<Buildable>) {
-    let (started, _) = machine::utc_now();
-    let (git_revision, git_dirty) = machine::git_revision(&plan.root);
-    let meta = Meta {
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        started,
-        finished: None,
-        complete: false,
-        size: opts.size.to_string(),
-        min_runs: opts.runs.min,
-        max_runs: opts.runs.max,
-        target_ci: opts.runs.target_ci,
-        warmup_runs: opts.warmup_runs,
-        seed: opts.seed,
-        reference: opts.reference.clone(),
-        command_line: opts.command_line.clone(),
-        git_revision,
-        git_dirty,
-        machine: Machine::detect(),
-    };
-    let targets: Vec<TargetRecord> = plan
-        .targets
-        .iter()
-        .map(|t| TargetRecord {
-            name: t.name.clone(),
-            family: t.spec.as_ref().ok().map(|s| s.family),
-            language: t.spec.as_ref().map(|s| s.language.clone()).unwrap_or_default(),
-            availability: t.availability.clone().unwrap_or(Availability::Missing { reason: "the target file is invalid".into(), install: String::new(), apt_installable: false }),
-            error: t.spec.as_ref().err().map(ToString::to_string),
-        })
-        .collect();
-    let workloads: Vec<WorkloadRecord> = plan
-        .workloads
-        .iter()
-        .map(|(name, w)| match w {
-            Ok(w) => {
-                let size = w.size(opts.size);
-                WorkloadRecord {
-                    name: name.clone(),
-                    summary: w.summary.clone(),
-                    category: w.category.clone(),
-                    compare: Some(w.compare.clone()),
-                    params: size.params.clone(),
-                    timeout_secs: size.timeout.as_secs_f64(),
-                    regression_threshold: w.regression_threshold,
-                    budgets: w.budgets.clone(),
-                    error: None,
-                }
-            }
-            Err(e) => WorkloadRecord { name: name.clone(), summary: String::new(), category: String::new(), compare: None, params: BTreeMap::new(), timeout_secs: 0.0, regression_threshold: 0.05, budgets: Vec::new(), error: Some(e.to_string()) },
-        })
-        .collect();
-
-    let mut cells = Vec::new();
-    let mut buildable = Vec::new();
-    for (wname, w) in &plan.workloads {
-        for t in &plan.targets {
-            let mut cell = Cell::new(wname, &t.name);
-            match (w, &t.spec, &t.availability) {
-                (Err(e), _, _) => {
-                    cell.fail(Status::Invalid, format!("workload file is invalid: {e}"));
-                }
-                (_, Err(e), _) => {
-                    cell.fail(Status::Invalid, format!("target file is invalid: {e}"));
-                }
-                (Ok(_), Ok(_), Some(Availability::Missing { reason, install, .. })) => {
-                    cell.fail(Status::Skipped, reason.clone());
-                    cell.hint = Some(install.clone());
-                }
-                (Ok(w), Ok(target), Some(Availability::Available { binaries, version, versions })) => {
-                    let toolchain = toolchain_fingerprint(target, binaries, version, versions);
-                    buildable.push(Buildable { cell: cells.len(), workload: w.clone(), job: BuildJob::new(&plan.root, w, target, binaries.clone(), toolchain) });
-                }
-                (Ok(_), Ok(_), None) => unreachable!("every valid target is probed"),
-            }
-            cells.push(cell);
-        }
-    }
-    (Results { schema: results::SCHEMA.to_string(), meta, targets, workloads, cells, budgets: Vec::new(), baseline_rerun: Vec::new() }, buildable)
-}
-
-fn toolchain_fingerprint(target: &Target, binaries: &BTreeMap<String, String>, version: &str, versions: &[String]) -> String {
-    format!("{}\n{version}\n{}\n{binaries:?}", target.name, versions.join("\n"))
 }

@@ -25,11 +25,30 @@ pub fn packages(root: &Path, all: bool) -> anyhow::Result<(BTreeSet<String>, Vec
     Ok((packages, manual))
 }
 
-pub fn run(root: &Path, execute: bool, packages_only: bool, all: bool) -> anyhow::Result<i32> {
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Run the apt-get commands (as root) instead of printing them.
+    #[arg(long)]
+    pub run: bool,
+    /// Print only the Debian package names, on one line.
+    #[arg(long, conflicts_with = "run")]
+    pub packages: bool,
+    /// Every target's packages, not only those missing here.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl Args {
+    pub fn run(self, ctx: &super::Context) -> anyhow::Result<super::Outcome> {
+        run(&ctx.root, self.run, self.packages, self.all)
+    }
+}
+
+fn run(root: &Path, execute: bool, packages_only: bool, all: bool) -> anyhow::Result<super::Outcome> {
     let (packages, manual) = packages(root, all)?;
     if packages_only {
         println!("{}", packages.into_iter().collect::<Vec<_>>().join(" "));
-        return Ok(super::EXIT_OK);
+        return Ok(super::Outcome::Success);
     }
     let mut argv = vec!["apt-get".to_string(), "install".into(), "-y".into(), "--no-install-recommends".into()];
     argv.extend(packages.iter().cloned());
@@ -42,14 +61,14 @@ pub fn run(root: &Path, execute: bool, packages_only: bool, all: bool) -> anyhow
         println!("# beyond apt: {line}");
     }
     if !execute || packages.is_empty() {
-        return Ok(super::EXIT_OK);
+        return Ok(super::Outcome::Success);
     }
     for cmd in [vec!["apt-get".to_string(), "update".into()], argv] {
         let status = duct::cmd(&cmd[0], &cmd[1..]).env("DEBIAN_FRONTEND", "noninteractive").unchecked().run()?.status;
         if !status.success() {
             eprintln!("`{}` failed ({status})", cmd.join(" "));
-            return Ok(super::EXIT_FAILED);
+            return Ok(super::Outcome::Failure);
         }
     }
-    Ok(super::EXIT_OK)
+    Ok(super::Outcome::Success)
 }

@@ -5,9 +5,12 @@ pub mod target;
 pub mod workload;
 
 pub use target::{Family, Target};
-pub use workload::{Budget, BudgetMetric, CompareRule, Size, SizeSpec, Workload};
+pub use workload::{Axis, AxisRatio, Budget, CompareRule, Expected, Size, SizeSpec, Variant, Workload};
 
 use crate::error::SpecError;
+
+/// Every file of a directory, each loaded on its own: a broken one spoils only itself.
+pub type Loaded<T> = Vec<(String, Result<T, SpecError>)>;
 use std::path::Path;
 
 /// A name that is safe as a directory and file name component and on a command line.
@@ -20,9 +23,8 @@ pub fn is_safe_name(name: &str) -> bool {
 
 /// Every entry of a directory whose name passes `keep`, sorted by name.
 pub(crate) fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<std::path::PathBuf>, SpecError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        SpecError::new(dir, format!("cannot read the directory: {e}"), "run from a benchmatrix checkout")
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| SpecError::new(dir, format!("cannot read the directory: {e}"), "run from a benchmatrix checkout"))?;
     let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| keep(p)).collect();
     paths.sort();
     Ok(paths)
