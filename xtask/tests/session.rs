@@ -210,6 +210,13 @@ fn an_interrupted_session_keeps_its_runs_and_says_it_is_incomplete() {
     assert!(r.cells.iter().all(|c| c.status == Status::Pending), "nothing is called ok before it finished");
     let html = std::fs::read_to_string(p.path().join("out/index.html")).unwrap();
     assert!(html.contains("Incomplete run") && html.contains("pending"));
+    // A cell with measured runs shows their figures, marked partial, not "not run yet".
+    let measured: Vec<_> = r.cells.iter().filter(|c| c.measured().next().is_some()).collect();
+    assert!(!measured.is_empty() && measured.iter().all(|c| c.summary.is_some()), "partial cells keep their figures");
+    assert!(html.contains("partial: the session was interrupted after"), "a partial cell says so");
+    let rows = xtask::export::summary::problems(&r);
+    let partial = rows.iter().filter(|(line, _)| line.contains("partial: the session was interrupted after")).count();
+    assert_eq!(partial, measured.len(), "each partial cell is listed as partial: {rows:?}");
 }
 
 #[test]

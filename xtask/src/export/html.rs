@@ -289,12 +289,13 @@ fn hue(ratio: f64) -> u32 {
 
 fn cell_view(c: Option<&Cell>) -> CellView {
     let Some(c) = c else { return CellView { status: "-".into(), ..CellView::default() } };
-    let (Some(s), Some(r)) = (c.summary.as_ref().filter(|_| c.status == Status::Ok), view::ratio(c)) else {
+    let shown = matches!(c.status, Status::Ok | Status::Pending);
+    let (Some(s), Some(r)) = (c.summary.as_ref().filter(|_| shown), view::ratio(c)) else {
         let reason = c
             .reason
             .as_deref()
             .map(|r| visible(view::first_line(r)))
-            .or_else(|| (c.status == Status::Pending).then(|| "not run yet: the session was interrupted".to_string()));
+            .or_else(|| (c.status == Status::Pending).then(|| view::pending_reason(c)));
         return CellView { status: c.status.as_str().into(), reason, ..CellView::default() };
     };
     let iteration = |i: &crate::analysis::IterationStats| {
@@ -310,7 +311,7 @@ fn cell_view(c: Option<&Cell>) -> CellView {
     CellView {
         ok: true,
         status: c.status.as_str().into(),
-        reason: None,
+        reason: (c.status == Status::Pending).then(|| view::pending_reason(c)),
         wall: view::format_ms(s.wall_ms.median),
         wall_ci: format!("[{} – {}]", view::format_ms(s.wall_ms.median_ci.lo), view::format_ms(s.wall_ms.median_ci.hi)),
         ratio: view::ratio_ci(&r),
@@ -523,11 +524,7 @@ pub fn model(results: &Results) -> Report {
         .map(|c| Problem {
             cell: c.id.to_string(),
             status: c.status.as_str().into(),
-            reason: c
-                .reason
-                .as_deref()
-                .map(visible)
-                .or_else(|| (c.status == Status::Pending).then(|| "not run yet: the session was interrupted".to_string())),
+            reason: c.reason.as_deref().map(visible).or_else(|| (c.status == Status::Pending).then(|| view::pending_reason(c))),
             hint: c.hint.as_deref().map(visible),
             log: c.build.as_ref().filter(|b| !b.ok).map(|b| visible(&b.log_tail)),
             expected: c.mismatch.as_ref().map(|m| visible(&m.expected)),

@@ -58,11 +58,14 @@ pub fn columns(results: &Results) -> Vec<(Column, bool)> {
 pub fn compact(cell: Option<&Cell>) -> String {
     match cell {
         None => "-".into(),
-        Some(c) => match view::ratio(c) {
-            Some(r) if r.value < 9.95 => format!("×{:.1}", r.value),
-            Some(r) => format!("×{:.0}", r.value),
-            None => short(c.status).into(),
-        },
+        Some(c) => {
+            let partial = if c.status == Status::Pending { " (partial)" } else { "" };
+            match view::ratio(c) {
+                Some(r) if r.value < 9.95 => format!("×{:.1}{partial}", r.value),
+                Some(r) => format!("×{:.0}{partial}", r.value),
+                None => short(c.status).into(),
+            }
+        }
     }
 }
 
@@ -71,8 +74,9 @@ pub fn detailed(cell: Option<&Cell>) -> String {
     match cell {
         None => "-".into(),
         Some(c) => match (&c.summary, view::ratio(c)) {
-            (Some(s), Some(r)) if c.status == Status::Ok => {
-                format!("{} {} {}", view::ms_ci(&s.wall_ms), view::ratio_ci(&r), view::format_kib(s.peak_rss_kib.median as u64))
+            (Some(s), Some(r)) => {
+                let partial = if c.status == Status::Pending { " (partial)" } else { "" };
+                format!("{} {} {}{partial}", view::ms_ci(&s.wall_ms), view::ratio_ci(&r), view::format_kib(s.peak_rss_kib.median as u64))
             }
             _ => c.status.as_str().into(),
         },
@@ -133,12 +137,11 @@ pub fn rank_heading(results: &Results) -> String {
 /// line for all its cells.
 pub fn problems(results: &Results) -> Vec<(String, Option<String>)> {
     let reason_of = |c: &Cell| -> String {
-        view::first_line(c.reason.as_deref().unwrap_or(if c.status == Status::Pending {
-            "not run yet (the session was interrupted)"
-        } else {
-            ""
-        }))
-        .to_string()
+        match (&c.reason, c.status) {
+            (Some(r), _) => view::first_line(r).to_string(),
+            (None, Status::Pending) => view::pending_reason(c),
+            (None, _) => String::new(),
+        }
     };
     let mut out: Vec<(String, Option<String>)> = Vec::new();
     // Failures one by one: each is news.

@@ -5,12 +5,22 @@ use crate::results::Cell;
 use crate::stats::{Estimate, Summary};
 
 /// A verified cell's ratio of median wall time to the column's fastest, with its interval;
-/// None when not ranked (wrong output and failures are never ranked).
+/// None when not ranked (wrong output and failures are never ranked). A pending cell of an
+/// interrupted session has one when some of its runs finished (see [`pending_reason`]).
 pub fn ratio(cell: &Cell) -> Option<Estimate> {
-    if cell.status != Status::Ok {
+    if !matches!(cell.status, Status::Ok | Status::Pending) {
         return None;
     }
     cell.summary.as_ref()?.vs_fastest
+}
+
+/// What a pending cell (its session was interrupted) is: not run at all, or measured in part,
+/// in which case its figures are shown and marked partial.
+pub fn pending_reason(cell: &Cell) -> String {
+    match cell.measured().count() {
+        0 => "not run yet: the session was interrupted".to_string(),
+        n => format!("partial: the session was interrupted after {n} measured run(s); `matrix --resume` continues it"),
+    }
 }
 
 /// "12.3 ms [11.9–12.8]": a median with its 95 % interval.
