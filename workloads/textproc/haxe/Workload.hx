@@ -135,10 +135,12 @@ class Workload {
 	/** FNV-1a, 32 bits: the bits of the unsigned hash in a haxe.Int32. **/
 	static function fnv1a(s:String):haxe.Int32 {
 		var h:haxe.Int32 = 0x811C9DC5;
-		for (i in 0...byteLength(s)) {
-			h = h ^ codeAt(s, i);
-			h = timesFnvPrime(h);
-		}
+		// One statement, so the product's left operand is never h itself: cppia's interpreter runs
+		// `h = h * k` on an Int as `h *= k`, which it computes in a double and converts back, so a
+		// product past 2^31 saturates instead of wrapping (hxcpp 4.3's DECL_STRUCT_ASSIGN in
+		// src/hx/cppia/Cppia.h); a product of another expression wraps as on every target.
+		for (i in 0...byteLength(s))
+			h = timesFnvPrime(h ^ codeAt(s, i));
 		return h;
 	}
 

@@ -136,9 +136,13 @@ class Workload {
 		// Float, because count * h and the running sum exceed 32 bits before the modulo.
 		var checksum = 0.0;
 		for (e in entries) {
-			var h = 0.0;
+			// The word's weight fits an Int (at most 8 letters), and is summed as one: cppia's
+			// interpreter reads a character code as 0 where it is used in Float arithmetic (hxcpp
+			// 4.3's CharAtExpr has no runFloat), which an Int sum never asks for.
+			var weight = 0;
 			for (k in 0...e.word.length)
-				h += (k + 1) * (StringTools.fastCodeAt(e.word, k) - 96);
+				weight += (k + 1) * (StringTools.fastCodeAt(e.word, k) - 96);
+			var h:Float = weight;
 			checksum = (checksum + e.count * h) % 1000000007;
 		}
 
