@@ -206,7 +206,7 @@ class Main {
 		#elseif php
 		return php.Syntax.code("hrtime(true)");
 		#elseif (cpp && !cppia)
-		return untyped __cpp__("(double)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count()");
+		return steadyNs();
 		#elseif java
 		return cast(java.lang.System.nanoTime(), Float);
 		#elseif cs
@@ -215,6 +215,16 @@ class Main {
 		return haxe.Timer.stamp();
 		#end
 	}
+
+	#if (cpp && !cppia)
+	/**
+		std::chrono::steady_clock in ns. Not inline, unlike now(): its C++ needs <chrono>, which only
+		Main's own file includes (the @:cppFileCode above), and a workload that reads the clock
+		(Main.now in chat-client's SysClient) would otherwise get this code in its own file.
+	**/
+	static function steadyNs():Float
+		return untyped __cpp__("(double)std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count()");
+	#end
 
 	static inline function elapsedNs(t0:Float, t1:Float):Float {
 		#if (python || php || (cpp && !cppia) || java)
