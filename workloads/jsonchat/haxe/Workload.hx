@@ -195,7 +195,14 @@ class Workload {
 		checksum = (checksum * 31 + choice.message.content.length) % 1000000007;
 		checksum = (checksum * 31 + usage.total_tokens) % 1000000007;
 
-		return 'messages ${messages.length} chars $chars last_user $last ${messages[last].content.length}\n'
+		// The message count as printed. On Lua, haxe.Json.parse is hx-lua-simdjson, which stores an
+		// array's length as a Lua float, and Lua 5.4 prints 4.0 as "4.0"; math.floor gives the integer.
+		#if lua
+		var count = lua.Math.floor(messages.length);
+		#else
+		var count = messages.length;
+		#end
+		return 'messages $count chars $chars last_user $last ${messages[last].content.length}\n'
 			+ 'request_bytes ${byteLength(requestJson)} response_bytes ${byteLength(responseJson)}\n'
 			+ 'usage ${usage.prompt_tokens} ${usage.completion_tokens} ${usage.total_tokens}\n'
 			+ 'checksum ${Std.int(checksum)}\n';
