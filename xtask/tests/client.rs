@@ -110,8 +110,8 @@ fn a_client_is_checked_against_the_mock_and_each_broken_one_marks_only_its_cell(
     project(tmp.path());
     let out = tmp.path().join("out");
     let (code, r) = common::matrix_in(tmp.path(), &out);
-    let cell = |t: &str| r.cells.iter().find(|c| c.id.target == t).unwrap_or_else(|| panic!("no cell {t}"));
-    let reason = |t: &str| cell(t).reason.clone().unwrap_or_default();
+    let cell = |t: &str| common::cell(&r, t);
+    let reason = |t: &str| common::reason(&r, t);
 
     // The real client: both levels, plain and stream, in every run, every count matching.
     let ok = cell("python");

@@ -85,3 +85,13 @@ pub fn matrix_in(root: &Path, out: &Path) -> (i32, xtask::results::Results) {
     let code = xtask::cmd::exit_code(&cli.run(&ctx));
     (code, xtask::results::load(out).expect("results.json"))
 }
+
+/// The cell of `target` in a one-workload run (the fixture projects have one workload).
+pub fn cell<'a>(r: &'a xtask::results::Results, target: &str) -> &'a xtask::results::Cell {
+    r.cells.iter().find(|c| c.id.target == target).unwrap_or_else(|| panic!("no cell {target}"))
+}
+
+/// Why `target`'s cell is not ok ("" when it gives no reason).
+pub fn reason(r: &xtask::results::Results, target: &str) -> String {
+    cell(r, target).reason.clone().unwrap_or_default()
+}
