@@ -2,12 +2,13 @@
 // OpenAI-style chat-completions HTTP/1.1 server, haxe.Json for parsing on every target. The runner
 // (runners/haxe/Main.hx) calls Workload.serve when it is given bm.service=1.
 //
-// On the sys targets (php, python; cpp builds the same code) it is one thread: a non-blocking
+// On the sys targets (php, python, cpp, cs) it is one thread: a non-blocking
 // listening socket and connections driven by Socket.select, a minimal HTTP/1.1 reader (request
 // line, headers, Content-Length bodies, keep-alive) and one event of a stream written per turn of
 // the loop, the next only once that one is out and its delay (a per-connection due time) has passed,
 // so no connection waits on another's sleep. SIGTERM sets a flag the loop reads (select waits at
-// most MAX_WAIT_S): through pcntl on php, the signal module on python, a C handler on cpp.
+// most MAX_WAIT_S): through pcntl on php, the signal module on python, a C handler on cpp, Mono.Posix's
+// UnixSignal on cs.
 //
 // On js (haxe-js, haxe-js-es6: Node.js) it is Node's http server on the one event loop, as
 // workloads/chat-service/node/main.js, with process.on('SIGTERM').
@@ -29,8 +30,6 @@ import haxe.io.Bytes;
 #error "chat-service has no Haxe server on cppia: a script cannot hold the C code a SIGTERM handler needs, and the host's standard library has no signal API"
 #elseif eval
 #error "chat-service has no Haxe server on eval: eval's sys.net.Socket lets OCaml's Unix_error escape as an error Haxe code cannot catch when select is interrupted by a signal (EINTR) and when a client resets its connection (ECONNRESET from recv; a write after a reset raises SIGPIPE, or EPIPE once that is handled), so one client that leaves mid-stream ends the server; a robust eval server would be written on eval.luv's Tcp"
-#elseif cs
-#error "chat-service has no Haxe server on C#: Mono handles SIGTERM only through Mono.Posix's UnixSignal, which haxe-cs's build does not reference"
 #end
 
 #if (cpp && !cppia)
@@ -68,6 +67,30 @@ class Workload {
 
 	public static function sigterm():Bool
 		return untyped __cpp__("bm_sigterm != 0");
+	#end
+
+	#if cs
+	/**
+		SIGTERM through Mono.Posix's UnixSignal, as the native C# server does (Mono's way to handle
+		a signal). The assembly is found by its name when the server starts, because haxe-cs's
+		build references only the framework's core assemblies; the IsSet getter is bound once to
+		a delegate, so the loop reads it as a plain call, without reflection.
+	**/
+	static var sigtermIsSet:Dynamic;
+
+	static inline var POSIX = ", Mono.Posix, Version=4.0.0.0, Culture=neutral, PublicKeyToken=0738eb9f132ed756";
+
+	public static function installSigterm() {
+		var signalType:Dynamic = cs.Syntax.code("global::System.Type.GetType({0}, true)", "Mono.Unix.UnixSignal" + POSIX);
+		var signumType:Dynamic = cs.Syntax.code("global::System.Type.GetType({0}, true)", "Mono.Unix.Native.Signum" + POSIX);
+		var signal:Dynamic = cs.Syntax.code("global::System.Activator.CreateInstance((global::System.Type){0}, new object[] { global::System.Enum.Parse((global::System.Type){1}, \"SIGTERM\") })",
+			signalType, signumType);
+		sigtermIsSet = cs.Syntax.code("global::System.Delegate.CreateDelegate(typeof(global::System.Func<bool>), {0}, ((global::System.Type){1}).GetProperty(\"IsSet\").GetGetMethod())",
+			signal, signalType);
+	}
+
+	public static function sigterm():Bool
+		return cs.Syntax.code("((global::System.Func<bool>){0})()", sigtermIsSet);
 	#end
 }
 
@@ -249,7 +272,12 @@ class Net {
 		var s = new sys.net.Socket();
 		s.bind(new sys.net.Host("127.0.0.1"), port);
 		s.listen(1024);
+		// On cs the sockets stay blocking and are read, accepted and written only when select says
+		// they are ready: Haxe 4.2.5's cs Socket.accept wraps the new socket in a NetworkStream, which
+		// refuses a non-blocking socket, and the accepted socket inherits the listener's mode.
+		#if !cs
 		s.setBlocking(false);
+		#end
 		return s;
 	}
 
@@ -260,7 +288,9 @@ class Net {
 		var c = try l.accept() catch (e:Dynamic) null;
 		if (c != null) {
 			try {
+				#if !cs
 				c.setBlocking(false);
+				#end
 				c.setFastSend(true); // a stream's events must not wait for the client's delayed ACK
 			} catch (e:Dynamic) {}
 		}
@@ -421,7 +451,7 @@ class SysServer {
 		#elseif php
 		php.Syntax.code("pcntl_async_signals(true)");
 		php.Syntax.code("pcntl_signal(SIGTERM, {0})", (_:Dynamic) -> stopping = true);
-		#elseif (cpp && !cppia)
+		#elseif ((cpp && !cppia) || cs)
 		Workload.installSigterm();
 		#end
 	}
@@ -430,12 +460,14 @@ class SysServer {
 		serveLoop();
 
 	static inline function stopRequested():Bool {
-		#if (cpp && !cppia)
+		#if ((cpp && !cppia) || cs)
 		if (Workload.sigterm())
 			stopping = true;
 		#end
 		return stopping;
 	}
+
+	static inline var ACCEPTS_PER_TURN = #if cs 1 #else 64 #end;
 
 	function serveLoop() {
 		var reads:Array<Sock> = [], readConns:Array<Conn> = [];
@@ -499,8 +531,9 @@ class SysServer {
 	}
 
 	function acceptSome() {
-		// The listening socket is non-blocking, so accept returns null once none is waiting.
-		for (_ in 0...64) {
+		// The listening socket is non-blocking, so accept returns null once none is waiting; on cs it
+		// is blocking (Net.listen), so one connection per turn: the one select said is waiting.
+		for (_ in 0...ACCEPTS_PER_TURN) {
 			if (conns.length >= MAX_CONNS)
 				return;
 			var s = Net.accept(listener);
