@@ -2,8 +2,8 @@
 // OpenAI-style chat-completions HTTP/1.1 server, haxe.Json for parsing on every target. The runner
 // (runners/haxe/Main.hx) calls Workload.serve when it is given bm.service=1.
 //
-// On the sys targets (php, python, cpp, cs) it is one thread: a non-blocking
-// listening socket and connections driven by Socket.select, a minimal HTTP/1.1 reader (request
+// On the sys targets (php, python, cpp, cs) it is one thread: a non-blocking (on cs blocking, see
+// Net.listen) listening socket and connections driven by Socket.select, a minimal HTTP/1.1 reader (request
 // line, headers, Content-Length bodies, keep-alive) and one event of a stream written per turn of
 // the loop, the next only once that one is out and its delay (a per-connection due time) has passed,
 // so no connection waits on another's sleep. SIGTERM sets a flag the loop reads (select waits at
@@ -274,7 +274,8 @@ class Net {
 		s.listen(1024);
 		// On cs the sockets stay blocking and are read, accepted and written only when select says
 		// they are ready: Haxe 4.2.5's cs Socket.accept wraps the new socket in a NetworkStream, which
-		// refuses a non-blocking socket, and the accepted socket inherits the listener's mode.
+		// refuses a non-blocking socket, and the accepted socket inherits the listener's mode. So there a
+		// write larger than the socket's free buffer waits for the client instead of returning short.
 		#if !cs
 		s.setBlocking(false);
 		#end
