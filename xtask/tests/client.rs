@@ -110,8 +110,8 @@ fn a_client_is_checked_against_the_mock_and_each_broken_one_marks_only_its_cell(
     project(tmp.path());
     let out = tmp.path().join("out");
     let (code, r) = common::matrix_in(tmp.path(), &out);
-    let cell = |t: &str| common::cell(&r, t);
-    let reason = |t: &str| common::reason(&r, t);
+    let cell = |t: &str| common::cell(&r, "cc", t);
+    let reason = |t: &str| common::reason(cell(t)).to_string();
 
     // The real client: both levels, plain and stream, in every run, every count matching.
     let ok = cell("python");

@@ -16,13 +16,13 @@
 mod common;
 
 use clap::Parser;
+use common::reason;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use xtask::cli::Cli;
 use xtask::cmd::{self, Context};
-use xtask::ids::CellId;
 use xtask::measure::{self, Exit, Leftovers, RawRun, Request};
 use xtask::records::Status;
 use xtask::results::{self, Cell, Results};
@@ -391,11 +391,7 @@ fn matrix_in_child(root: &Path, out: &Path, extra: &[&str]) -> (i32, Results, Ve
 }
 
 fn cell<'a>(r: &'a Results, target: &str) -> &'a Cell {
-    r.cell(&CellId::new(WORKLOAD, None, target)).unwrap_or_else(|| panic!("no cell {WORKLOAD} × {target}"))
-}
-
-fn reason(c: &Cell) -> &str {
-    c.reason.as_deref().unwrap_or("")
+    common::cell(r, WORKLOAD, target)
 }
 
 const RIGHT: &str = "hello 42";

@@ -81,8 +81,8 @@ fn a_server_is_loaded_verified_and_stopped_and_each_broken_one_marks_only_its_ce
     project(tmp.path());
     let out = tmp.path().join("out");
     let (code, r) = common::matrix_in(tmp.path(), &out);
-    let cell = |t: &str| common::cell(&r, t);
-    let reason = |t: &str| common::reason(&r, t);
+    let cell = |t: &str| common::cell(&r, "svc", t);
+    let reason = |t: &str| common::reason(cell(t)).to_string();
 
     // The good server: every level measured in every run, its answers verified, stopped cleanly.
     let ok = cell("ref-ok");

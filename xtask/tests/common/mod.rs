@@ -86,12 +86,13 @@ pub fn matrix_in(root: &Path, out: &Path) -> (i32, xtask::results::Results) {
     (code, xtask::results::load(out).expect("results.json"))
 }
 
-/// The cell of `target` in a one-workload run (the fixture projects have one workload).
-pub fn cell<'a>(r: &'a xtask::results::Results, target: &str) -> &'a xtask::results::Cell {
-    r.cells.iter().find(|c| c.id.target == target).unwrap_or_else(|| panic!("no cell {target}"))
+/// The cell of `workload` × `target` (no axis: the fixture projects' workloads have none).
+pub fn cell<'a>(r: &'a xtask::results::Results, workload: &str, target: &str) -> &'a xtask::results::Cell {
+    let id = xtask::ids::CellId::new(workload, None, target);
+    r.cell(&id).unwrap_or_else(|| panic!("no cell {id}"))
 }
 
-/// Why `target`'s cell is not ok ("" when it gives no reason).
-pub fn reason(r: &xtask::results::Results, target: &str) -> String {
-    cell(r, target).reason.clone().unwrap_or_default()
+/// Why the cell is not ok ("" when it gives no reason).
+pub fn reason(c: &xtask::results::Cell) -> &str {
+    c.reason.as_deref().unwrap_or("")
 }
