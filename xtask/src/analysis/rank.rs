@@ -50,7 +50,7 @@ pub fn rank(input: &Input, summaries: &BTreeMap<CellId, CellSummary>) -> Ranking
     targets.retain(|t| {
         let keep = completed(t) > 0;
         if !keep {
-            excluded.push(Excluded { target: t.clone(), reason: "no verified cell".into() });
+            excluded.push(Excluded { target: t.clone(), reason: "no verified cell in the ranked columns".into() });
         }
         keep
     });

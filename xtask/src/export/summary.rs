@@ -29,7 +29,7 @@ pub fn title(results: &Results) -> String {
     format!("{} size, {runs} per cell after {} warm-up, interleaved, seed {}{incomplete}", m.size, m.warmup_runs, m.seed)
 }
 
-/// The targets left out of the ranking, one line per reason: "a, b (no verified cell)".
+/// The targets left out of the ranking, one line per reason: "a, b (no verified cell in the ranked columns)".
 pub fn excluded(results: &Results) -> Vec<String> {
     let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
     for x in &results.rank.excluded {
